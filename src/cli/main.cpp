@@ -1,0 +1,21 @@
+// lore: the command-line interface. One subcommand per file; see commands.h.
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "lore/version.h"
+
+int main(int argc, char** argv) {
+    CLI::App app{"lore: a local language-model engine grounded in external knowledge"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", std::string("lore ") + lore::kVersionString);
+
+    lore::cli::CommandContext ctx;
+    // Subcommands, one line each (commands.h).
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    return ctx.exit_code;
+}

@@ -1,0 +1,44 @@
+// MappedFile: a read-only memory map of a whole file. Model weights are used straight from
+// the map, never copied, so RSS after load is what the forward pass touches.
+//
+// Thread safety: immutable after open(); bytes() is safe to read from many threads.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+
+#include "lore/result.h"
+
+namespace lore {
+
+class MappedFile {
+public:
+    // Maps `path` read-only. Fails with kNotFound / kIoError naming the path and errno text.
+    // An empty file maps to an empty span.
+    static Result<MappedFile> open(const std::filesystem::path& path);
+
+    // Wraps bytes owned elsewhere (tests, fuzzers). The caller keeps `bytes` alive.
+    static MappedFile borrow(std::span<const std::uint8_t> bytes);
+
+    MappedFile() = default;
+    MappedFile(MappedFile&& other) noexcept;
+    MappedFile& operator=(MappedFile&& other) noexcept;
+    MappedFile(const MappedFile&) = delete;
+    MappedFile& operator=(const MappedFile&) = delete;
+    ~MappedFile();
+
+    std::span<const std::uint8_t> bytes() const { return {data_, size_}; }
+
+    std::size_t size() const { return size_; }
+
+private:
+    void release();
+
+    const std::uint8_t* data_ = nullptr;
+    std::size_t size_ = 0;
+    bool is_mapped_ = false;  // true when data_ came from mmap and must be unmapped
+};
+
+}  // namespace lore

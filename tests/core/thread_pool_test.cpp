@@ -1,0 +1,43 @@
+#include "core/thread_pool.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <vector>
+
+namespace lore {
+namespace {
+
+TEST(ThreadPoolTest, ParallelForCoversEveryIndexOnce) {
+    ThreadPool pool(3);
+    std::vector<std::atomic<int>> hits(1001);
+
+    for (int round = 0; round < 20; ++round) {
+        pool.parallel_for(1001, [&](std::int64_t begin, std::int64_t end) {
+            for (std::int64_t i = begin; i < end; ++i) {
+                hits[static_cast<std::size_t>(i)].fetch_add(1);
+            }
+        });
+    }
+
+    for (const auto& hit : hits) {
+        EXPECT_EQ(hit.load(), 20);
+    }
+}
+
+TEST(ThreadPoolTest, RunGivesEachThreadItsIndex) {
+    ThreadPool pool(4);
+    std::vector<std::atomic<int>> seen(4);
+
+    pool.run([&](int thread_idx, int n_threads) {
+        EXPECT_EQ(n_threads, 4);
+        seen[static_cast<std::size_t>(thread_idx)].fetch_add(1);
+    });
+
+    for (const auto& s : seen) {
+        EXPECT_EQ(s.load(), 1);
+    }
+}
+
+}  // namespace
+}  // namespace lore
