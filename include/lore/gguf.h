@@ -55,7 +55,9 @@ struct Value {
     std::vector<Value> array;                  // kArray
 
     bool is_integer() const;
+
     bool is_string() const { return type == ValueType::kString; }
+
     bool is_array() const { return type == ValueType::kArray; }
 
     // Integer value of any integer type, if it fits; nullopt for other types.
@@ -70,15 +72,15 @@ struct KeyValue {
 };
 
 struct TensorInfo {
-    std::string_view name;            // views the file
+    std::string_view name;  // views the file
     TensorType type = TensorType::kF32;
-    std::vector<std::int64_t> ne;     // dimensions, ggml order: ne[0] is the row length
-    std::uint64_t offset = 0;         // from the start of the data section
+    std::vector<std::int64_t> ne;  // dimensions, ggml order: ne[0] is the row length
+    std::uint64_t offset = 0;      // from the start of the data section
     std::uint64_t n_elements = 0;
-    std::uint64_t n_bytes = 0;        // bytes of data, from the type's block layout
+    std::uint64_t n_bytes = 0;           // bytes of data, from the type's block layout
     const std::uint8_t* data = nullptr;  // into the map; valid while the GgufFile lives
 
-    std::int64_t n_rows() const;      // product of ne[1..]
+    std::int64_t n_rows() const;  // product of ne[1..]
 };
 
 class GgufFile {
@@ -107,8 +109,8 @@ public:
     // Typed look-ups. Missing key: kNotFound; wrong type or value out of range: kCorruption.
     // Messages name the key.
     Result<std::string_view> get_string(std::string_view key) const;
-    Result<std::int64_t> get_int(std::string_view key) const;    // any integer type
-    Result<double> get_float(std::string_view key) const;        // f32/f64
+    Result<std::int64_t> get_int(std::string_view key) const;  // any integer type
+    Result<double> get_float(std::string_view key) const;      // f32/f64
     Result<bool> get_bool(std::string_view key) const;
     Result<std::vector<std::string_view>> get_string_array(std::string_view key) const;
     Result<std::vector<float>> get_float_array(std::string_view key) const;  // f32/f64 elements
@@ -144,8 +146,15 @@ public:
 
     // Adds a tensor whose `data` is already in `type`'s layout: ne[0] values per row.
     // Fails with kInvalidArgument when data.size() does not match the shape and type.
-    Status add_tensor(std::string name, TensorType type, std::vector<std::int64_t> ne,
+    Status add_tensor(std::string name,
+                      TensorType type,
+                      std::vector<std::int64_t> ne,
                       std::span<const std::uint8_t> data);
+    // The same, taking ownership of `data` instead of copying it (large models).
+    Status add_tensor(std::string name,
+                      TensorType type,
+                      std::vector<std::int64_t> ne,
+                      std::vector<std::uint8_t>&& data);
 
     // The whole file.
     std::vector<std::uint8_t> bytes() const;
