@@ -4,12 +4,21 @@
 // supports once, at first use (CPUID). Kernels never allocate, lock, log or fail: callers
 // pass checked shapes (n a multiple of the type's block size).
 //
-// Thread safety: all functions are pure; call them from any thread.
+// Two matrix-product paths:
+//   - matmul_rows: f32 activations, weights dequantized on the fly. The accuracy reference.
+//   - matmul_rows_q8: activations first quantized once per matmul (QuantizedActivations) to
+//     the weight type's `vec_dot_type` (Q8_0 blocks for Q4_0/Q5_0/Q8_0, Q8_1 for Q4_1/Q5_1,
+//     Q8_K for the K-quants, f32 for F32/F16/BF16), then integer dot products. This is how
+//     llama.cpp computes, and what makes quantized weights fast.
+//
+// Thread safety: all functions are pure; call them from any thread. A QuantizedActivations
+// object is a caller-owned buffer: not thread-safe to fill, safe to read from many threads.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "lore/tensor_type.h"
 
@@ -21,11 +30,17 @@ using DequantizeFn = void (*)(const void* src, float* dst, std::int64_t n);
 using QuantizeFn = void (*)(const float* src, void* dst, std::int64_t n);
 // Returns sum_i w[i] * x[i] for one row `w` of `type` and f32 activations `x`, n values.
 using DotFn = float (*)(const void* w, const float* x, std::int64_t n);
+// Returns sum_i w[i] * x[i] for one row `w` of `type` and one row `x` of activations already
+// in the type's vec_dot_type (f32 for F32/F16/BF16), n values.
+using VecDotFn = float (*)(const void* w, const void* x, std::int64_t n);
 
 struct TypeKernels {
     DequantizeFn dequantize = nullptr;
     QuantizeFn quantize = nullptr;
     DotFn dot = nullptr;
+    // The activation-quantized path: activations in `vec_dot_type`, dot by `vec_dot`.
+    TensorType vec_dot_type = TensorType::kF32;
+    VecDotFn vec_dot = nullptr;
 };
 
 enum class Isa { kReference, kAvx2, kAvx512 };
@@ -60,8 +75,102 @@ std::uint16_t f32_to_bf16(float f);
 // Y[t, r] = dot(W row r, X row t) for rows r in [row_begin, row_end), all tokens t.
 // W: rows of `type`, `w_row_bytes` apart; X: [n_tokens, n_cols] f32 row-major;
 // Y: [n_tokens, y_stride] f32. Uses active_kernels().
-void matmul_rows(TensorType type, const void* w, std::size_t w_row_bytes, std::int64_t n_cols,
-                 const float* x, std::int64_t n_tokens, float* y, std::int64_t y_stride,
-                 std::int64_t row_begin, std::int64_t row_end);
+// Weight rows are processed in small groups and each group meets every token of a tile
+// before the next group is loaded, so a prompt batch reads each weight row from memory once
+// per tile of kTokenTile tokens instead of once per token.
+void matmul_rows(TensorType type,
+                 const void* w,
+                 std::size_t w_row_bytes,
+                 std::int64_t n_cols,
+                 const float* x,
+                 std::int64_t n_tokens,
+                 float* y,
+                 std::int64_t y_stride,
+                 std::int64_t row_begin,
+                 std::int64_t row_end);
+
+// As matmul_rows with an explicit kernel set (tests and benchmarks compare sets).
+void matmul_rows_with(const KernelSet& set,
+                      TensorType type,
+                      const void* w,
+                      std::size_t w_row_bytes,
+                      std::int64_t n_cols,
+                      const float* x,
+                      std::int64_t n_tokens,
+                      float* y,
+                      std::int64_t y_stride,
+                      std::int64_t row_begin,
+                      std::int64_t row_end);
+
+inline constexpr std::int64_t kTokenTile = 64;
+
+// Whether `type` has kernels (dequantize, dot, vec_dot) in every set.
+bool is_computable(TensorType type);
+
+// Activations [n_tokens, n_cols] converted once to the vec_dot_type of one weight type, for
+// any number of matmul_rows_q8 calls with weights of that type (q, k, v projections share
+// one). Owns its buffer; quantize() reuses it and allocates only when it must grow.
+// Not thread-safe while quantize() runs; const methods are safe from many threads.
+class QuantizedActivations {
+public:
+    QuantizedActivations() = default;
+
+    // Converts X ([n_tokens, n_cols] f32, row-major) for weights of `weight_type` with the
+    // kernels of `set`. REQUIRES: is_computable(weight_type), n_cols a multiple of the
+    // block size of the weight type's vec_dot_type.
+    void quantize(TensorType weight_type,
+                  const float* x,
+                  std::int64_t n_tokens,
+                  std::int64_t n_cols,
+                  const KernelSet& set);
+
+    void quantize(TensorType weight_type,
+                  const float* x,
+                  std::int64_t n_tokens,
+                  std::int64_t n_cols) {
+        quantize(weight_type, x, n_tokens, n_cols, active_kernels());
+    }
+
+    TensorType type() const { return type_; }  // the vec_dot_type
+
+    std::int64_t n_tokens() const { return n_tokens_; }
+
+    std::int64_t n_cols() const { return n_cols_; }
+
+    std::size_t row_bytes() const { return row_bytes_; }
+
+    const void* row(std::int64_t token_idx) const {
+        return data_ + static_cast<std::size_t>(token_idx) * row_bytes_;
+    }
+
+private:
+    TensorType type_ = TensorType::kF32;
+    std::int64_t n_tokens_ = 0;
+    std::int64_t n_cols_ = 0;
+    std::size_t row_bytes_ = 0;
+    std::vector<std::uint64_t> storage_;  // 8-byte aligned blocks
+    const std::byte* data_ = nullptr;
+};
+
+// Y[t, r] = vec_dot(W row r, activation row t) for rows r in [row_begin, row_end), all tokens
+// of `xq`, which was quantized for `type`. Same tiling as matmul_rows. Uses `set` (the
+// overload without it uses active_kernels(), which must be the set that quantized xq).
+void matmul_rows_q8(const KernelSet& set,
+                    TensorType type,
+                    const void* w,
+                    std::size_t w_row_bytes,
+                    const QuantizedActivations& xq,
+                    float* y,
+                    std::int64_t y_stride,
+                    std::int64_t row_begin,
+                    std::int64_t row_end);
+void matmul_rows_q8(TensorType type,
+                    const void* w,
+                    std::size_t w_row_bytes,
+                    const QuantizedActivations& xq,
+                    float* y,
+                    std::int64_t y_stride,
+                    std::int64_t row_begin,
+                    std::int64_t row_end);
 
 }  // namespace lore::kernels

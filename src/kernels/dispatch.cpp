@@ -1,0 +1,146 @@
+// Chooses the kernel sets once, at first use: the reference set always; the AVX2+FMA+F16C
+// set when the CPU (and OS) support it; the AVX-512 (F, BW, VL, VNNI) set likewise. The
+// environment variable LORE_ISA=reference|avx2|avx512 caps the active set (a request above
+// what the CPU runs gives the best it runs). Each set starts as a copy of the one below, so
+// an entry a set does not specialise falls back to the lower set.
+#include <cstdlib>
+#include <string>
+
+#include "kernels/kernels.h"
+#include "kernels/reference/reference.h"
+
+#if defined(LORE_KERNELS_X86)
+#include "kernels/x86/x86_kernels.h"
+#endif
+
+namespace lore::kernels {
+namespace {
+
+struct KernelSets {
+    KernelSet reference;
+    KernelSet avx2;
+    KernelSet avx512;
+    bool has_avx2 = false;
+    bool has_avx512 = false;
+    const KernelSet* active = nullptr;
+};
+
+bool cpu_has_avx2() {
+#if defined(LORE_KERNELS_X86)
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+           __builtin_cpu_supports("f16c");
+#else
+    return false;
+#endif
+}
+
+bool cpu_has_avx512() {
+#if defined(LORE_KERNELS_X86)
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
+#else
+    return false;
+#endif
+}
+
+Isa requested_isa() {
+    const char* value = std::getenv("LORE_ISA");  // read once, before any thread uses kernels
+    if (value == nullptr) {
+        return Isa::kAvx512;
+    }
+    const std::string name(value);
+    if (name == "reference") {
+        return Isa::kReference;
+    }
+    if (name == "avx2") {
+        return Isa::kAvx2;
+    }
+    return Isa::kAvx512;
+}
+
+KernelSets make_sets() {
+    KernelSets sets;
+    reference::fill_kernels(sets.reference);
+    sets.active = &sets.reference;
+#if defined(LORE_KERNELS_X86)
+    sets.has_avx2 = cpu_has_avx2();
+    sets.has_avx512 = sets.has_avx2 && cpu_has_avx512();
+    if (sets.has_avx2) {
+        sets.avx2 = sets.reference;
+        sets.avx2.isa = Isa::kAvx2;
+        x86::fill_avx2_float_kernels(sets.avx2);
+        x86::fill_avx2_quant_kernels(sets.avx2);
+    }
+    if (sets.has_avx512) {
+        sets.avx512 = sets.avx2;
+        sets.avx512.isa = Isa::kAvx512;
+        x86::fill_avx512_kernels(sets.avx512);
+    }
+#endif
+    return sets;
+}
+
+const KernelSets& kernel_sets() {
+    static const KernelSets sets = [] {
+        KernelSets made = make_sets();
+        return made;
+    }();
+    return sets;
+}
+
+}  // namespace
+
+std::string_view isa_name(Isa isa) {
+    switch (isa) {
+        case Isa::kReference: return "reference";
+        case Isa::kAvx2: return "avx2";
+        case Isa::kAvx512: return "avx512";
+    }
+    return "unknown";
+}
+
+const KernelSet& reference_kernels() {
+    return kernel_sets().reference;
+}
+
+const KernelSet* kernels_for(Isa isa) {
+    const KernelSets& sets = kernel_sets();
+    switch (isa) {
+        case Isa::kReference: return &sets.reference;
+        case Isa::kAvx2: return sets.has_avx2 ? &sets.avx2 : nullptr;
+        case Isa::kAvx512: return sets.has_avx512 ? &sets.avx512 : nullptr;
+    }
+    return nullptr;
+}
+
+const KernelSet& active_kernels() {
+    static const KernelSet* const active = [] {
+        const Isa cap = requested_isa();
+        for (Isa isa : {Isa::kAvx512, Isa::kAvx2}) {
+            if (static_cast<int>(isa) <= static_cast<int>(cap) && kernels_for(isa) != nullptr) {
+                return kernels_for(isa);
+            }
+        }
+        return &reference_kernels();
+    }();
+    return *active;
+}
+
+bool is_computable(TensorType type) {
+    switch (type) {
+        case TensorType::kF32:
+        case TensorType::kF16:
+        case TensorType::kBF16:
+        case TensorType::kQ4_0:
+        case TensorType::kQ4_1:
+        case TensorType::kQ5_0:
+        case TensorType::kQ5_1:
+        case TensorType::kQ8_0:
+        case TensorType::kQ4_K:
+        case TensorType::kQ5_K:
+        case TensorType::kQ6_K: return true;
+        default: return false;
+    }
+}
+
+}  // namespace lore::kernels

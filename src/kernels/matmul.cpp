@@ -1,0 +1,138 @@
+// Row-range matrix products over one kernel set: Y[t, r] = dot(W row r, X row t).
+//
+// Tiling: weight rows are taken in groups of about kGroupBytes (L1-sized), tokens in tiles
+// of kTokenTile; each group meets every token of a tile while it is cache-hot, so a batch
+// reads each weight row from memory once per token tile, not once per token. Token rows of
+// a tile (kTokenTile * row size of the activations) stay in L2.
+#include <algorithm>
+#include <cstring>
+
+#include "kernels/kernels.h"
+
+namespace lore::kernels {
+namespace {
+
+constexpr std::size_t kGroupBytes = 16 * 1024;
+constexpr std::int64_t kMaxGroupRows = 16;
+
+std::int64_t rows_per_group(std::size_t w_row_bytes) {
+    const auto rows =
+        static_cast<std::int64_t>(kGroupBytes / std::max<std::size_t>(w_row_bytes, 1));
+    return std::clamp<std::int64_t>(rows, 1, kMaxGroupRows);
+}
+
+// Calls dot(row r, token t) for every (t, r) in the ranges, in tiled order.
+template <typename Dot>
+void for_each_tile(std::int64_t n_tokens,
+                   std::size_t w_row_bytes,
+                   std::int64_t row_begin,
+                   std::int64_t row_end,
+                   const Dot& dot) {
+    if (n_tokens == 1) {
+        for (std::int64_t r = row_begin; r < row_end; ++r) {
+            dot(0, r);
+        }
+        return;
+    }
+    const std::int64_t group = rows_per_group(w_row_bytes);
+    for (std::int64_t t0 = 0; t0 < n_tokens; t0 += kTokenTile) {
+        const std::int64_t t1 = std::min(n_tokens, t0 + kTokenTile);
+        for (std::int64_t r0 = row_begin; r0 < row_end; r0 += group) {
+            const std::int64_t r1 = std::min(row_end, r0 + group);
+            for (std::int64_t t = t0; t < t1; ++t) {
+                for (std::int64_t r = r0; r < r1; ++r) {
+                    dot(t, r);
+                }
+            }
+        }
+    }
+}
+
+}  // namespace
+
+void matmul_rows_with(const KernelSet& set,
+                      TensorType type,
+                      const void* w,
+                      std::size_t w_row_bytes,
+                      std::int64_t n_cols,
+                      const float* x,
+                      std::int64_t n_tokens,
+                      float* y,
+                      std::int64_t y_stride,
+                      std::int64_t row_begin,
+                      std::int64_t row_end) {
+    const DotFn dot = set[type].dot;
+    const auto* rows = static_cast<const std::uint8_t*>(w);
+    for_each_tile(n_tokens, w_row_bytes, row_begin, row_end, [&](std::int64_t t, std::int64_t r) {
+        y[t * y_stride + r] =
+            dot(rows + static_cast<std::size_t>(r) * w_row_bytes, x + t * n_cols, n_cols);
+    });
+}
+
+void matmul_rows(TensorType type,
+                 const void* w,
+                 std::size_t w_row_bytes,
+                 std::int64_t n_cols,
+                 const float* x,
+                 std::int64_t n_tokens,
+                 float* y,
+                 std::int64_t y_stride,
+                 std::int64_t row_begin,
+                 std::int64_t row_end) {
+    matmul_rows_with(active_kernels(), type, w, w_row_bytes, n_cols, x, n_tokens, y, y_stride,
+                     row_begin, row_end);
+}
+
+void QuantizedActivations::quantize(TensorType weight_type,
+                                    const float* x,
+                                    std::int64_t n_tokens,
+                                    std::int64_t n_cols,
+                                    const KernelSet& set) {
+    type_ = set[weight_type].vec_dot_type;
+    n_tokens_ = n_tokens;
+    n_cols_ = n_cols;
+    row_bytes_ = tensor_row_bytes(type_, n_cols);
+    const std::size_t total = row_bytes_ * static_cast<std::size_t>(n_tokens);
+    const std::size_t words = (total + sizeof(std::uint64_t) - 1) / sizeof(std::uint64_t);
+    if (storage_.size() < words) {
+        storage_.resize(words);
+    }
+    auto* bytes = reinterpret_cast<std::byte*>(storage_.data());
+    data_ = bytes;
+    const QuantizeFn quantize_row = set[type_].quantize;
+    for (std::int64_t t = 0; t < n_tokens; ++t) {
+        quantize_row(x + t * n_cols, bytes + static_cast<std::size_t>(t) * row_bytes_, n_cols);
+    }
+}
+
+void matmul_rows_q8(const KernelSet& set,
+                    TensorType type,
+                    const void* w,
+                    std::size_t w_row_bytes,
+                    const QuantizedActivations& xq,
+                    float* y,
+                    std::int64_t y_stride,
+                    std::int64_t row_begin,
+                    std::int64_t row_end) {
+    const VecDotFn vec_dot = set[type].vec_dot;
+    const auto* rows = static_cast<const std::uint8_t*>(w);
+    const std::int64_t n_cols = xq.n_cols();
+    for_each_tile(
+        xq.n_tokens(), w_row_bytes, row_begin, row_end, [&](std::int64_t t, std::int64_t r) {
+            y[t * y_stride + r] =
+                vec_dot(rows + static_cast<std::size_t>(r) * w_row_bytes, xq.row(t), n_cols);
+        });
+}
+
+void matmul_rows_q8(TensorType type,
+                    const void* w,
+                    std::size_t w_row_bytes,
+                    const QuantizedActivations& xq,
+                    float* y,
+                    std::int64_t y_stride,
+                    std::int64_t row_begin,
+                    std::int64_t row_end) {
+    matmul_rows_q8(active_kernels(), type, w, w_row_bytes, xq, y, y_stride, row_begin, row_end);
+}
+
+}  // namespace lore::kernels

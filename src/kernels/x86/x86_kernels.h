@@ -1,0 +1,14 @@
+// Entry points of the x86 kernel sets. Each fill function overrides, in a set that already
+// holds the kernels of the next lower instruction set, the entries it specialises. Each is
+// compiled with its own instruction-set flags, so call it only after CPUID said yes.
+#pragma once
+
+#include "kernels/kernels.h"
+
+namespace lore::kernels::x86 {
+
+void fill_avx2_float_kernels(KernelSet& set);  // avx2_float.cpp: F32, F16, BF16
+void fill_avx2_quant_kernels(KernelSet& set);  // avx2_quants.cpp: Q4_0 .. Q6_K, Q8_0/1/K
+void fill_avx512_kernels(KernelSet& set);      // avx512_kernels.cpp
+
+}  // namespace lore::kernels::x86
