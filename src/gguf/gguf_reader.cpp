@@ -451,7 +451,6 @@ Status place_tensors(Parser& parser, GgufContents& impl) {
                               " (tensor infos end at byte " + num(infos_end) + ", aligned to " +
                               num(align) + "), past file size " + num(file_size));
     }
-    const std::uint64_t data_size = file_size - impl.data_offset;
     for (TensorInfo& info : impl.tensors) {
         const std::string where = "gguf: tensor '" + printable(info.name) + "'";
         if (info.offset % align != 0) {
@@ -459,15 +458,15 @@ Status place_tensors(Parser& parser, GgufContents& impl) {
                                       " is not a multiple of the alignment " + num(align));
         }
         std::uint64_t end = 0;
-        if (__builtin_add_overflow(info.offset, info.n_bytes, &end) || end > data_size) {
-            std::uint64_t file_end = 0;
-            if (__builtin_add_overflow(impl.data_offset + info.offset, info.n_bytes, &file_end) ||
-                info.offset > data_size) {
-                return Status::corruption(where + ": data offset " + num(info.offset) + " + " +
-                                          num(info.n_bytes) + " bytes lies past file size " +
-                                          num(file_size));
-            }
-            return Status::corruption(where + " ends at byte " + num(file_end) +
+        std::uint64_t end_in_file = 0;
+        if (__builtin_add_overflow(info.offset, info.n_bytes, &end) ||
+            __builtin_add_overflow(impl.data_offset, end, &end_in_file)) {
+            return Status::corruption(where + ": data offset " + num(info.offset) + " + " +
+                                      num(info.n_bytes) + " bytes overflows, past file size " +
+                                      num(file_size));
+        }
+        if (end_in_file > file_size) {
+            return Status::corruption(where + " ends at byte " + num(end_in_file) +
                                       ", past file size " + num(file_size));
         }
         info.data = parser.data_at(impl.data_offset + info.offset);

@@ -71,3 +71,15 @@ std::optional<double> Value::as_float() const {
 }
 
 }  // namespace lore::gguf
+
+namespace lore::gguf {
+
+std::int64_t TensorInfo::n_rows() const {
+    std::int64_t rows = 1;
+    for (std::size_t dim_idx = 1; dim_idx < ne.size(); ++dim_idx) {
+        rows *= ne[dim_idx];  // no overflow: the reader checked the product of all dims
+    }
+    return rows;
+}
+
+}  // namespace lore::gguf
