@@ -1,0 +1,90 @@
+// Internal representation of a loaded decoder-only transformer: hyperparameters plus views of
+// every weight matrix inside the mapped GGUF file. Small 1-D tensors (norm weights, biases,
+// rope frequency factors) are converted to owned f32 vectors at load; matrices stay in the
+// file in their own type and are read by the kernels directly.
+//
+// Thread safety: immutable after load.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lore/engine.h"
+#include "lore/gguf.h"
+#include "lore/tensor_type.h"
+#include "lore/tokenizer.h"
+
+namespace lore::model {
+
+// A 2-D weight [n_rows, n_cols] in the file: row r starts at data + r * row_bytes.
+struct WeightMatrix {
+    TensorType type = TensorType::kF32;
+    const std::uint8_t* data = nullptr;
+    std::int64_t n_rows = 0;
+    std::int64_t n_cols = 0;
+    std::size_t row_bytes = 0;
+};
+
+struct LayerWeights {
+    std::vector<float> attn_norm;   // [n_embd]
+    WeightMatrix wq;                // [n_head * head_dim, n_embd]
+    WeightMatrix wk;                // [n_head_kv * head_dim, n_embd]
+    WeightMatrix wv;                // [n_head_kv * head_dim, n_embd]
+    WeightMatrix wo;                // [n_embd, n_head * head_dim]
+    std::vector<float> bq, bk, bv;  // qkv biases (qwen2); empty otherwise
+    std::vector<float> ffn_norm;    // [n_embd]
+    WeightMatrix w_gate;            // [n_ff, n_embd]
+    WeightMatrix w_up;              // [n_ff, n_embd]
+    WeightMatrix w_down;            // [n_embd, n_ff]
+};
+
+struct ModelWeights {
+    WeightMatrix token_embd;  // [n_vocab, n_embd]
+    std::vector<LayerWeights> layers;
+    std::vector<float> output_norm;        // [n_embd]
+    WeightMatrix output;                   // [n_vocab, n_embd]; token_embd when tied
+    std::vector<float> rope_freq_factors;  // [n_rot / 2] or empty
+};
+
+class TransformerModel final : public Model {
+public:
+    TransformerModel(gguf::GgufFile file,
+                     HParams hparams,
+                     ModelWeights weights,
+                     std::unique_ptr<Tokenizer> tokenizer);
+
+    const HParams& hparams() const override { return hparams_; }
+
+    const Tokenizer& tokenizer() const override { return *tokenizer_; }
+
+    const gguf::GgufFile& file() const override { return file_; }
+
+    std::string_view chat_template() const override { return chat_template_; }
+
+    std::uint64_t n_params() const override { return n_params_; }
+
+    std::uint64_t n_weight_bytes() const override { return n_weight_bytes_; }
+
+    std::string type_label() const override;
+
+    const ModelWeights& weights() const { return weights_; }
+
+private:
+    gguf::GgufFile file_;
+    HParams hparams_;
+    ModelWeights weights_;
+    std::unique_ptr<Tokenizer> tokenizer_;
+    std::string chat_template_;
+    std::uint64_t n_params_ = 0;
+    std::uint64_t n_weight_bytes_ = 0;
+};
+
+// Architecture loaders (src/model/arch/<family>.cpp): read hyperparameters and bind weights.
+// One function per family, listed in the registry in model.cpp.
+Result<HParams> read_llama_hparams(const gguf::GgufFile& file, std::string_view arch);
+Result<ModelWeights> bind_llama_weights(const gguf::GgufFile& file, const HParams& hparams);
+
+}  // namespace lore::model

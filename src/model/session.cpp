@@ -1,0 +1,451 @@
+// The forward pass of the llama family over a batch of tokens, with a float32 KV cache.
+//
+// For a batch of T tokens at positions p0 .. p0 + T - 1 (x: [T, n_embd], row-major f32):
+//   x = token_embd[tokens]
+//   for each block:  h = rmsnorm(x) * attn_norm
+//                    q, k, v = h Wq (+bq), h Wk (+bk), h Wv (+bv);  rope(q, k)
+//                    cache k, v at their positions; attention over positions <= own
+//                    x += attn Wo
+//                    h = rmsnorm(x) * ffn_norm;   x += (silu(h Wgate) * (h Wup)) Wdown
+//   logits = (rmsnorm(x) * output_norm) Woutput      (only for the rows asked for)
+// Matrix products split output rows across the thread pool; attention splits (head, token)
+// pairs. Nothing allocates per token: buffers are sized for n_batch at creation.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+
+#include "core/thread_pool.h"
+#include "kernels/kernels.h"
+#include "model/model_impl.h"
+
+namespace lore {
+
+namespace {
+
+using model::LayerWeights;
+using model::TransformerModel;
+using model::WeightMatrix;
+
+// Rows of one product handed to a thread at a time; small enough to balance, large enough
+// to amortise scheduling.
+void rms_norm(const float* x, const float* weight, std::int64_t n, float eps, float* out) {
+    double sum_sq = 0.0;
+    for (std::int64_t i = 0; i < n; ++i) {
+        sum_sq += static_cast<double>(x[i]) * x[i];
+    }
+    const float scale = static_cast<float>(1.0 / std::sqrt(sum_sq / static_cast<double>(n) + eps));
+    for (std::int64_t i = 0; i < n; ++i) {
+        out[i] = x[i] * scale * weight[i];
+    }
+}
+
+class TransformerSession final : public Session {
+public:
+    TransformerSession(std::shared_ptr<const Model> model, const SessionOptions& options)
+        : model_holder_(std::move(model)),
+          model_(static_cast<const TransformerModel*>(model_holder_.get())),
+          hp_(model_->hparams()),
+          pool_(options.n_threads) {
+        n_ctx_ = options.n_ctx > 0 ? options.n_ctx : std::min(hp_.n_ctx_train, 4096);
+        n_batch_ = std::max(1, std::min(options.n_batch, n_ctx_));
+        n_q_ = static_cast<std::int64_t>(hp_.n_head) * hp_.head_dim;
+        n_kv_ = static_cast<std::int64_t>(hp_.n_head_kv) * hp_.head_dim;
+        const auto batch = static_cast<std::size_t>(n_batch_);
+        const auto embd = static_cast<std::size_t>(hp_.n_embd);
+        x_.resize(batch * embd);
+        h_.resize(batch * embd);
+        tmp_.resize(batch * embd);
+        q_.resize(batch * static_cast<std::size_t>(n_q_));
+        k_.resize(batch * static_cast<std::size_t>(n_kv_));
+        v_.resize(batch * static_cast<std::size_t>(n_kv_));
+        attn_.resize(batch * static_cast<std::size_t>(n_q_));
+        gate_.resize(batch * static_cast<std::size_t>(hp_.n_ff));
+        up_.resize(batch * static_cast<std::size_t>(hp_.n_ff));
+        scores_.resize(static_cast<std::size_t>(pool_.n_threads()) *
+                       static_cast<std::size_t>(n_ctx_));
+        // The cache is allocated uninitialised: pages become resident only when written.
+        const auto cache_floats =
+            static_cast<std::size_t>(n_ctx_) * static_cast<std::size_t>(n_kv_);
+        for (std::int32_t layer_idx = 0; layer_idx < hp_.n_layer; ++layer_idx) {
+            k_cache_.emplace_back(new float[cache_floats]);
+            v_cache_.emplace_back(new float[cache_floats]);
+        }
+        const std::int32_t n_pairs = hp_.n_rot / 2;
+        inv_freq_.resize(static_cast<std::size_t>(n_pairs));
+        const std::vector<float>& factors = model_->weights().rope_freq_factors;
+        for (std::int32_t i = 0; i < n_pairs; ++i) {
+            double f = std::pow(static_cast<double>(hp_.rope_freq_base),
+                                -2.0 * i / static_cast<double>(hp_.n_rot));
+            if (!factors.empty()) {
+                f /= factors[static_cast<std::size_t>(i)];
+            }
+            inv_freq_[static_cast<std::size_t>(i)] = f;
+        }
+    }
+
+    const Model& model() const override { return *model_; }
+
+    std::int32_t n_ctx() const override { return n_ctx_; }
+
+    std::int32_t n_past() const override { return n_past_; }
+
+    Status decode(std::span<const TokenId> tokens, LogitsMode mode) override;
+
+    std::int32_t n_logit_rows() const override { return n_logit_rows_; }
+
+    std::span<const float> logits(std::int32_t row) const override {
+        const auto n_vocab = static_cast<std::size_t>(hp_.n_vocab);
+        if (row < 0 || row >= n_logit_rows_) {
+            return {};
+        }
+        return {logits_.data() + static_cast<std::size_t>(row) * n_vocab, n_vocab};
+    }
+
+    void truncate(std::int32_t n_keep) override { n_past_ = std::clamp(n_keep, 0, n_past_); }
+
+    Status request_hidden_states(const HiddenStateRequest& request) override {
+        hidden_.clear();
+        for (std::int32_t layer : request.layers) {
+            if (layer < 0 || layer > hp_.n_layer + 1) {
+                return Status::invalid_argument("session: hidden-state layer " +
+                                                std::to_string(layer) + " is outside [0, " +
+                                                std::to_string(hp_.n_layer + 1) + "]");
+            }
+            HiddenAccumulator acc;
+            acc.layer = layer;
+            acc.last.assign(static_cast<std::size_t>(hp_.n_embd), 0.0f);
+            acc.sum.assign(static_cast<std::size_t>(hp_.n_embd), 0.0);
+            hidden_.push_back(std::move(acc));
+        }
+        return Status::ok();
+    }
+
+    std::vector<HiddenStates> hidden_states() const override {
+        std::vector<HiddenStates> out;
+        for (const HiddenAccumulator& acc : hidden_) {
+            HiddenStates hs;
+            hs.layer = acc.layer;
+            hs.last = acc.last;
+            hs.n_tokens = acc.n_tokens;
+            hs.mean.resize(acc.sum.size());
+            for (std::size_t i = 0; i < acc.sum.size(); ++i) {
+                hs.mean[i] =
+                    acc.n_tokens > 0 ? static_cast<float>(acc.sum[i] / acc.n_tokens) : 0.0f;
+            }
+            out.push_back(std::move(hs));
+        }
+        return out;
+    }
+
+private:
+    struct HiddenAccumulator {
+        std::int32_t layer = 0;
+        std::vector<float> last;
+        std::vector<double> sum;
+        std::int32_t n_tokens = 0;
+    };
+
+    // One forward pass over `tokens` (at most n_batch) at positions n_past_ ...; writes the
+    // logits of rows [first_logit_row, n) of this batch to logits_ at `logits_dst_row`.
+    void forward(std::span<const TokenId> tokens,
+                 std::int64_t first_logit_row,
+                 std::int32_t logits_dst_row);
+
+    void matmul(const WeightMatrix& w, const float* x, std::int64_t n_tokens, float* y) {
+        pool_.parallel_for(w.n_rows, [&](std::int64_t begin, std::int64_t end) {
+            kernels::matmul_rows(w.type, w.data, w.row_bytes, w.n_cols, x, n_tokens, y, w.n_rows,
+                                 begin, end);
+        });
+    }
+
+    void rope(float* x, std::int64_t n_tokens, std::int32_t n_heads) const;
+    void attention(std::int32_t layer_idx, std::int64_t n_tokens);
+
+    void capture_hidden(std::int32_t layer, std::int64_t n_tokens) {
+        capture_rows(layer, x_.data(), n_tokens);
+    }
+
+    // Layer n_layer + 1: the final norm of every token (computed only when asked for).
+    void capture_final_hidden(std::int64_t n_tokens);
+    void capture_rows(std::int32_t layer, const float* rows, std::int64_t n_tokens);
+
+    std::shared_ptr<const Model> model_holder_;
+    const TransformerModel* model_;
+    const HParams& hp_;
+    ThreadPool pool_;
+    std::int32_t n_ctx_ = 0;
+    std::int32_t n_batch_ = 0;
+    std::int64_t n_q_ = 0;   // n_head * head_dim
+    std::int64_t n_kv_ = 0;  // n_head_kv * head_dim
+    std::int32_t n_past_ = 0;
+
+    std::vector<float> x_;       // [n_batch, n_embd] residual stream
+    std::vector<float> h_;       // [n_batch, n_embd] normalised input of a sub-block
+    std::vector<float> tmp_;     // [n_batch, n_embd] sub-block output
+    std::vector<float> q_;       // [n_batch, n_q]
+    std::vector<float> k_;       // [n_batch, n_kv]
+    std::vector<float> v_;       // [n_batch, n_kv]
+    std::vector<float> attn_;    // [n_batch, n_q]
+    std::vector<float> gate_;    // [n_batch, n_ff]
+    std::vector<float> up_;      // [n_batch, n_ff]
+    std::vector<float> scores_;  // [n_threads, n_ctx] attention weights per thread
+    std::vector<std::unique_ptr<float[]>> k_cache_;  // per layer [n_ctx, n_kv]
+    std::vector<std::unique_ptr<float[]>> v_cache_;  // per layer [n_ctx, n_kv]
+    std::vector<double> inv_freq_;                   // [n_rot / 2] rope frequencies
+    std::vector<float> logits_;                      // [n_logit_rows, n_vocab]
+    std::int32_t n_logit_rows_ = 0;
+    std::vector<HiddenAccumulator> hidden_;
+};
+
+Status TransformerSession::decode(std::span<const TokenId> tokens, LogitsMode mode) {
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        if (tokens[i] < 0 || tokens[i] >= hp_.n_vocab) {
+            return Status::invalid_argument(
+                "session: token id " + std::to_string(tokens[i]) + " at index " +
+                std::to_string(i) + " is outside the vocabulary of " + std::to_string(hp_.n_vocab));
+        }
+    }
+    const auto n_tokens = static_cast<std::int64_t>(tokens.size());
+    if (n_past_ + n_tokens > n_ctx_) {
+        return Status::resource_exhausted("session: context full: " + std::to_string(n_past_) +
+                                          " tokens held + " + std::to_string(n_tokens) +
+                                          " new > context length " + std::to_string(n_ctx_));
+    }
+    n_logit_rows_ = 0;
+    if (n_tokens == 0) {
+        return Status::ok();
+    }
+    std::int64_t n_rows = mode == LogitsMode::kAll ? n_tokens : (mode == LogitsMode::kLast ? 1 : 0);
+    logits_.resize(static_cast<std::size_t>(n_rows) * static_cast<std::size_t>(hp_.n_vocab));
+    std::int32_t dst_row = 0;
+    for (std::int64_t begin = 0; begin < n_tokens; begin += n_batch_) {
+        const std::int64_t end = std::min<std::int64_t>(n_tokens, begin + n_batch_);
+        std::int64_t first_logit_row = end - begin;  // none
+        if (mode == LogitsMode::kAll) {
+            first_logit_row = 0;
+        } else if (mode == LogitsMode::kLast && end == n_tokens) {
+            first_logit_row = end - begin - 1;
+        }
+        forward(
+            tokens.subspan(static_cast<std::size_t>(begin), static_cast<std::size_t>(end - begin)),
+            first_logit_row, dst_row);
+        dst_row += static_cast<std::int32_t>(end - begin - first_logit_row);
+    }
+    n_logit_rows_ = static_cast<std::int32_t>(n_rows);
+    return Status::ok();
+}
+
+void TransformerSession::forward(std::span<const TokenId> tokens,
+                                 std::int64_t first_logit_row,
+                                 std::int32_t logits_dst_row) {
+    const model::ModelWeights& w = model_->weights();
+    const auto n_tokens = static_cast<std::int64_t>(tokens.size());
+    const std::int64_t n_embd = hp_.n_embd;
+    const kernels::KernelSet& ks = kernels::active_kernels();
+
+    for (std::int64_t t = 0; t < n_tokens; ++t) {
+        const std::uint8_t* row =
+            w.token_embd.data +
+            static_cast<std::size_t>(tokens[static_cast<std::size_t>(t)]) * w.token_embd.row_bytes;
+        ks[w.token_embd.type].dequantize(row, x_.data() + t * n_embd, n_embd);
+    }
+    capture_hidden(0, n_tokens);
+
+    for (std::int32_t layer_idx = 0; layer_idx < hp_.n_layer; ++layer_idx) {
+        const LayerWeights& l = w.layers[static_cast<std::size_t>(layer_idx)];
+        for (std::int64_t t = 0; t < n_tokens; ++t) {
+            rms_norm(x_.data() + t * n_embd, l.attn_norm.data(), n_embd, hp_.rms_eps,
+                     h_.data() + t * n_embd);
+        }
+        matmul(l.wq, h_.data(), n_tokens, q_.data());
+        matmul(l.wk, h_.data(), n_tokens, k_.data());
+        matmul(l.wv, h_.data(), n_tokens, v_.data());
+        if (hp_.has_qkv_bias) {
+            for (std::int64_t t = 0; t < n_tokens; ++t) {
+                for (std::int64_t i = 0; i < n_q_; ++i) {
+                    q_[static_cast<std::size_t>(t * n_q_ + i)] += l.bq[static_cast<std::size_t>(i)];
+                }
+                for (std::int64_t i = 0; i < n_kv_; ++i) {
+                    k_[static_cast<std::size_t>(t * n_kv_ + i)] +=
+                        l.bk[static_cast<std::size_t>(i)];
+                    v_[static_cast<std::size_t>(t * n_kv_ + i)] +=
+                        l.bv[static_cast<std::size_t>(i)];
+                }
+            }
+        }
+        rope(q_.data(), n_tokens, hp_.n_head);
+        rope(k_.data(), n_tokens, hp_.n_head_kv);
+        float* k_cache = k_cache_[static_cast<std::size_t>(layer_idx)].get();
+        float* v_cache = v_cache_[static_cast<std::size_t>(layer_idx)].get();
+        std::memcpy(k_cache + static_cast<std::size_t>(n_past_) * static_cast<std::size_t>(n_kv_),
+                    k_.data(), static_cast<std::size_t>(n_tokens * n_kv_) * sizeof(float));
+        std::memcpy(v_cache + static_cast<std::size_t>(n_past_) * static_cast<std::size_t>(n_kv_),
+                    v_.data(), static_cast<std::size_t>(n_tokens * n_kv_) * sizeof(float));
+        attention(layer_idx, n_tokens);
+        matmul(l.wo, attn_.data(), n_tokens, tmp_.data());
+        for (std::int64_t i = 0; i < n_tokens * n_embd; ++i) {
+            x_[static_cast<std::size_t>(i)] += tmp_[static_cast<std::size_t>(i)];
+        }
+
+        for (std::int64_t t = 0; t < n_tokens; ++t) {
+            rms_norm(x_.data() + t * n_embd, l.ffn_norm.data(), n_embd, hp_.rms_eps,
+                     h_.data() + t * n_embd);
+        }
+        matmul(l.w_gate, h_.data(), n_tokens, gate_.data());
+        matmul(l.w_up, h_.data(), n_tokens, up_.data());
+        const std::int64_t n_ff_total = n_tokens * hp_.n_ff;
+        for (std::int64_t i = 0; i < n_ff_total; ++i) {
+            const float g = gate_[static_cast<std::size_t>(i)];
+            gate_[static_cast<std::size_t>(i)] =
+                g / (1.0f + std::exp(-g)) * up_[static_cast<std::size_t>(i)];
+        }
+        matmul(l.w_down, gate_.data(), n_tokens, tmp_.data());
+        for (std::int64_t i = 0; i < n_tokens * n_embd; ++i) {
+            x_[static_cast<std::size_t>(i)] += tmp_[static_cast<std::size_t>(i)];
+        }
+        capture_hidden(layer_idx + 1, n_tokens);
+    }
+    n_past_ += static_cast<std::int32_t>(n_tokens);
+    capture_final_hidden(n_tokens);
+
+    const std::int64_t n_out = n_tokens - first_logit_row;
+    if (n_out <= 0) {
+        return;
+    }
+    for (std::int64_t r = 0; r < n_out; ++r) {
+        rms_norm(x_.data() + (first_logit_row + r) * n_embd, w.output_norm.data(), n_embd,
+                 hp_.rms_eps, h_.data() + r * n_embd);
+    }
+    matmul(w.output, h_.data(), n_out,
+           logits_.data() +
+               static_cast<std::size_t>(logits_dst_row) * static_cast<std::size_t>(hp_.n_vocab));
+}
+
+void TransformerSession::rope(float* x, std::int64_t n_tokens, std::int32_t n_heads) const {
+    const std::int32_t n_pairs = hp_.n_rot / 2;
+    const std::int64_t head_dim = hp_.head_dim;
+    for (std::int64_t t = 0; t < n_tokens; ++t) {
+        const double pos = static_cast<double>(n_past_ + t) * hp_.rope_freq_scale;
+        for (std::int32_t i = 0; i < n_pairs; ++i) {
+            const double theta = pos * inv_freq_[static_cast<std::size_t>(i)];
+            const auto cos_t = static_cast<float>(std::cos(theta));
+            const auto sin_t = static_cast<float>(std::sin(theta));
+            for (std::int32_t head = 0; head < n_heads; ++head) {
+                float* v = x + (t * n_heads + head) * head_dim;
+                const std::int64_t a = hp_.rope_style == RopeStyle::kNormal ? 2 * i : i;
+                const std::int64_t b =
+                    hp_.rope_style == RopeStyle::kNormal ? 2 * i + 1 : i + n_pairs;
+                const float x0 = v[a];
+                const float x1 = v[b];
+                v[a] = x0 * cos_t - x1 * sin_t;
+                v[b] = x0 * sin_t + x1 * cos_t;
+            }
+        }
+    }
+}
+
+void TransformerSession::attention(std::int32_t layer_idx, std::int64_t n_tokens) {
+    const float* k_cache = k_cache_[static_cast<std::size_t>(layer_idx)].get();
+    const float* v_cache = v_cache_[static_cast<std::size_t>(layer_idx)].get();
+    const std::int64_t head_dim = hp_.head_dim;
+    const std::int32_t group = hp_.n_head / hp_.n_head_kv;
+    const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+    const std::int64_t n_items = n_tokens * hp_.n_head;
+    const std::int32_t pos0 = n_past_;
+    pool_.run([&](int thread_idx, int n_threads) {
+        float* scores = scores_.data() +
+                        static_cast<std::size_t>(thread_idx) * static_cast<std::size_t>(n_ctx_);
+        for (std::int64_t item = thread_idx; item < n_items; item += n_threads) {
+            const std::int64_t t = item / hp_.n_head;
+            const std::int64_t head = item % hp_.n_head;
+            const std::int64_t kv_head = head / group;
+            const float* q = q_.data() + (t * hp_.n_head + head) * head_dim;
+            const std::int64_t n_keys = pos0 + t + 1;
+            float max_score = -INFINITY;
+            for (std::int64_t j = 0; j < n_keys; ++j) {
+                const float* k = k_cache + j * n_kv_ + kv_head * head_dim;
+                float dot = 0.0f;
+                for (std::int64_t d = 0; d < head_dim; ++d) {
+                    dot += q[d] * k[d];
+                }
+                scores[j] = dot * scale;
+                max_score = std::max(max_score, scores[j]);
+            }
+            double sum = 0.0;
+            for (std::int64_t j = 0; j < n_keys; ++j) {
+                scores[j] = std::exp(scores[j] - max_score);
+                sum += scores[j];
+            }
+            const auto inv_sum = static_cast<float>(1.0 / sum);
+            float* out = attn_.data() + (t * hp_.n_head + head) * head_dim;
+            std::fill(out, out + head_dim, 0.0f);
+            for (std::int64_t j = 0; j < n_keys; ++j) {
+                const float p = scores[j] * inv_sum;
+                const float* v = v_cache + j * n_kv_ + kv_head * head_dim;
+                for (std::int64_t d = 0; d < head_dim; ++d) {
+                    out[d] += p * v[d];
+                }
+            }
+        }
+    });
+}
+
+void TransformerSession::capture_final_hidden(std::int64_t n_tokens) {
+    const std::int32_t layer = hp_.n_layer + 1;
+    bool is_wanted = false;
+    for (const HiddenAccumulator& acc : hidden_) {
+        is_wanted = is_wanted || acc.layer == layer;
+    }
+    if (!is_wanted) {
+        return;
+    }
+    const std::int64_t n_embd = hp_.n_embd;
+    for (std::int64_t t = 0; t < n_tokens; ++t) {
+        rms_norm(x_.data() + t * n_embd, model_->weights().output_norm.data(), n_embd, hp_.rms_eps,
+                 tmp_.data() + t * n_embd);
+    }
+    capture_rows(layer, tmp_.data(), n_tokens);
+}
+
+void TransformerSession::capture_rows(std::int32_t layer,
+                                      const float* rows,
+                                      std::int64_t n_tokens) {
+    const std::int64_t n_embd = hp_.n_embd;
+    for (HiddenAccumulator& acc : hidden_) {
+        if (acc.layer != layer) {
+            continue;
+        }
+        for (std::int64_t t = 0; t < n_tokens; ++t) {
+            const float* row = rows + t * n_embd;
+            for (std::int64_t i = 0; i < n_embd; ++i) {
+                acc.sum[static_cast<std::size_t>(i)] += row[i];
+            }
+        }
+        const float* last = rows + (n_tokens - 1) * n_embd;
+        std::copy(last, last + n_embd, acc.last.begin());
+        acc.n_tokens += static_cast<std::int32_t>(n_tokens);
+    }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Session>> Session::create(std::shared_ptr<const Model> model,
+                                                 const SessionOptions& options) {
+    if (model == nullptr) {
+        return Status::invalid_argument("session: no model");
+    }
+    if (options.n_ctx < 0 || options.n_batch <= 0 || options.n_threads < 0) {
+        return Status::invalid_argument(
+            "session: n_ctx, n_batch and n_threads must not be "
+            "negative (n_batch at least 1)");
+    }
+    if (options.n_ctx > (1 << 20)) {
+        return Status::invalid_argument("session: n_ctx " + std::to_string(options.n_ctx) +
+                                        " is larger than 1048576");
+    }
+    return std::unique_ptr<Session>(
+        std::make_unique<TransformerSession>(std::move(model), options));
+}
+
+}  // namespace lore
