@@ -1,0 +1,157 @@
+// matmul_rows / matmul_rows_q8 in every kernel set: each output element equals the
+// reference dot (vec_dot) of its weight row and token row, for row ranges that start
+// mid-matrix, token counts around the tile size, and an output stride wider than the range;
+// elements outside the row range are left untouched.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "kernel_test_util.h"
+
+namespace lore::kernels {
+namespace {
+
+using testing::abs_dot;
+using testing::block_size_of;
+using testing::computable_types;
+using testing::dequantize_row;
+using testing::quantize_row;
+using testing::random_values;
+
+constexpr double kDotBudget = 1e-5;  // as in variants_test: accumulation order only
+constexpr float kUntouched = -12345.0f;
+
+std::vector<const KernelSet*> all_sets() {
+    std::vector<const KernelSet*> sets;
+    for (Isa isa : {Isa::kReference, Isa::kAvx2, Isa::kAvx512}) {
+        if (const KernelSet* set = kernels_for(isa)) {
+            sets.push_back(set);
+        }
+    }
+    return sets;
+}
+
+struct Problem {
+    TensorType type;
+    std::int64_t n_rows;
+    std::int64_t n_cols;
+    std::int64_t n_tokens;
+    std::size_t row_bytes;
+    std::vector<std::uint8_t> w;  // [n_rows, row_bytes]
+    std::vector<float> x;         // [n_tokens, n_cols]
+};
+
+Problem make_problem(TensorType type,
+                     std::int64_t n_rows,
+                     std::int64_t n_cols,
+                     std::int64_t n_tokens) {
+    Problem p{type, n_rows, n_cols, n_tokens, tensor_row_bytes(type, n_cols), {}, {}};
+    const std::vector<float> w = random_values(n_rows * n_cols, 77);
+    p.w.resize(p.row_bytes * static_cast<std::size_t>(n_rows));
+    for (std::int64_t r = 0; r < n_rows; ++r) {
+        reference_kernels()[type].quantize(
+            w.data() + r * n_cols, p.w.data() + static_cast<std::size_t>(r) * p.row_bytes, n_cols);
+    }
+    p.x = random_values(n_tokens * n_cols, 78);
+    return p;
+}
+
+std::string label(const KernelSet& set, const Problem& p) {
+    return std::string(isa_name(set.isa)) + " " + std::string(tensor_type_traits(p.type).name) +
+           " tokens=" + std::to_string(p.n_tokens);
+}
+
+const std::vector<std::int64_t> kTokenCounts = {1, 3, 7, kTokenTile + 1};
+
+TEST(MatmulTest, F32ActivationPathMatchesReferenceDotPerElement) {
+    for (TensorType type : computable_types()) {
+        for (std::int64_t n_tokens : kTokenCounts) {
+            const std::int64_t n_cols = 3 * block_size_of(type);
+            const Problem p = make_problem(type, 37, n_cols, n_tokens);
+            const std::int64_t row_begin = 5;
+            const std::int64_t row_end = 36;
+            const std::int64_t y_stride = p.n_rows + 3;
+            for (const KernelSet* set : all_sets()) {
+                std::vector<float> y(static_cast<std::size_t>(n_tokens * y_stride), kUntouched);
+
+                matmul_rows_with(*set, type, p.w.data(), p.row_bytes, n_cols, p.x.data(), n_tokens,
+                                 y.data(), y_stride, row_begin, row_end);
+
+                for (std::int64_t t = 0; t < n_tokens; ++t) {
+                    const float* xt = p.x.data() + t * n_cols;
+                    const std::vector<float> xv(xt, xt + n_cols);
+                    for (std::int64_t r = 0; r < y_stride; ++r) {
+                        const float got = y[static_cast<std::size_t>(t * y_stride + r)];
+                        if (r < row_begin || r >= row_end) {
+                            ASSERT_EQ(got, kUntouched) << label(*set, p) << " row " << r;
+                            continue;
+                        }
+                        const std::uint8_t* wr =
+                            p.w.data() + static_cast<std::size_t>(r) * p.row_bytes;
+                        const float want = reference_kernels()[type].dot(wr, xt, n_cols);
+                        const std::vector<float> wd =
+                            dequantize_row(reference_kernels(), type, wr, n_cols);
+                        ASSERT_NEAR(got, want, kDotBudget * abs_dot(wd, xv))
+                            << label(*set, p) << " t " << t << " r " << r;
+                    }
+                }
+            }
+        }
+    }
+}
+
+TEST(MatmulTest, Q8PathMatchesReferenceVecDotPerElement) {
+    for (TensorType type : computable_types()) {
+        for (std::int64_t n_tokens : kTokenCounts) {
+            const std::int64_t n_cols = 2 * block_size_of(type);
+            const Problem p = make_problem(type, 21, n_cols, n_tokens);
+            const std::int64_t y_stride = p.n_rows;
+            for (const KernelSet* set : all_sets()) {
+                QuantizedActivations xq;
+                xq.quantize(type, p.x.data(), n_tokens, n_cols, *set);
+                std::vector<float> y(static_cast<std::size_t>(n_tokens * y_stride), kUntouched);
+
+                matmul_rows_q8(*set, type, p.w.data(), p.row_bytes, xq, y.data(), y_stride, 0,
+                               p.n_rows);
+
+                ASSERT_EQ(xq.type(), reference_kernels()[type].vec_dot_type);
+                for (std::int64_t t = 0; t < n_tokens; ++t) {
+                    const TensorType act = xq.type();
+                    const auto* xrow = static_cast<const std::uint8_t*>(xq.row(t));
+                    const std::vector<float> xd =
+                        dequantize_row(reference_kernels(), act, xrow, n_cols);
+                    for (std::int64_t r = 0; r < p.n_rows; ++r) {
+                        const std::uint8_t* wr =
+                            p.w.data() + static_cast<std::size_t>(r) * p.row_bytes;
+                        const float want = reference_kernels()[type].vec_dot(wr, xrow, n_cols);
+                        const std::vector<float> wd =
+                            dequantize_row(reference_kernels(), type, wr, n_cols);
+                        ASSERT_NEAR(y[static_cast<std::size_t>(t * y_stride + r)], want,
+                                    kDotBudget * abs_dot(wd, xd))
+                            << label(*set, p) << " t " << t << " r " << r;
+                    }
+                }
+            }
+        }
+    }
+}
+
+TEST(MatmulTest, QuantizedActivationsReuseTheirBufferAcrossShapes) {
+    QuantizedActivations xq;
+    const std::vector<float> big = random_values(4 * 512, 1);
+    const std::vector<float> small = random_values(2 * 256, 2);
+
+    xq.quantize(TensorType::kQ4_K, big.data(), 4, 512);
+    const void* first = xq.row(0);
+    xq.quantize(TensorType::kQ4_0, small.data(), 2, 256);
+
+    EXPECT_EQ(xq.row(0), first);
+    EXPECT_EQ(xq.type(), TensorType::kQ8_0);
+    EXPECT_EQ(xq.n_tokens(), 2);
+    EXPECT_EQ(xq.row_bytes(), tensor_row_bytes(TensorType::kQ8_0, 256));
+}
+
+}  // namespace
+}  // namespace lore::kernels
