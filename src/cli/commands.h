@@ -12,5 +12,7 @@ struct CommandContext {
     int exit_code = 0;
 };
 
+void add_inspect_command(CLI::App& app, CommandContext& ctx);
+
 
 }  // namespace lore::cli

@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
 
     lore::cli::CommandContext ctx;
     // Subcommands, one line each (commands.h).
+    lore::cli::add_inspect_command(app, ctx);
 
     try {
         app.parse(argc, argv);
