@@ -1,0 +1,92 @@
+// Reference tokenizations: every vocab-only GGUF in tests/testdata/tokenizer must reproduce
+// the ids of its .out file for each input of its .inp file (encode with add_special=false,
+// parse_special=false, the convention of llama.cpp's test-tokenizer-0), and detokenize back
+// to the input where the tokenizer is lossless.
+#include "tokenizer/vectors.h"
+
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "lore/gguf.h"
+#include "lore/tokenizer.h"
+
+namespace lore::tokenizer {
+namespace {
+
+const std::string kDir = "tests/testdata/tokenizer/";
+
+std::string ids_to_string(const std::vector<TokenId>& ids) {
+    std::string s;
+    for (TokenId id : ids) {
+        s += ' ';
+        s += std::to_string(id);
+    }
+    return s;
+}
+
+void check_vocab(const std::string& name, bool lossless) {
+    const std::string path = kDir + "ggml-vocab-" + name + ".gguf";
+    auto file = gguf::GgufFile::open(path);
+    ASSERT_TRUE(file.is_ok()) << file.status().to_string();
+    auto tokenizer = Tokenizer::from_gguf(*file);
+    ASSERT_TRUE(tokenizer.is_ok()) << tokenizer.status().to_string();
+    const auto vectors = testing::read_vectors(path + ".inp", path + ".out");
+    ASSERT_FALSE(vectors.empty()) << "no vectors for " << path;
+    int n_passed = 0;
+    for (const auto& vector : vectors) {
+        const std::vector<TokenId> ids = (*tokenizer)->encode(vector.input, false, false);
+        EXPECT_EQ(ids_to_string(ids), ids_to_string(vector.expected))
+            << name << " input '" << vector.input << "'";
+        if (ids == vector.expected) {
+            ++n_passed;
+        }
+        if (lossless) {
+            EXPECT_EQ((*tokenizer)->decode(ids, false), vector.input) << name;
+        }
+    }
+    std::printf("[ vectors  ] %s: %d/%zu passed\n", name.c_str(), n_passed, vectors.size());
+}
+
+TEST(TokenizerVectorsTest, LlamaSpm) {
+    check_vocab("llama-spm", true);
+}
+
+TEST(TokenizerVectorsTest, Phi3) {
+    check_vocab("phi-3", true);
+}
+
+TEST(TokenizerVectorsTest, BertBge) {
+    check_vocab("bert-bge", false);
+}
+
+TEST(TokenizerVectorsTest, Gpt2) {
+    check_vocab("gpt-2", true);
+}
+
+TEST(TokenizerVectorsTest, DeepseekCoder) {
+    check_vocab("deepseek-coder", true);
+}
+
+TEST(TokenizerVectorsTest, DeepseekLlm) {
+    check_vocab("deepseek-llm", true);
+}
+
+TEST(TokenizerVectorsTest, Falcon) {
+    check_vocab("falcon", true);
+}
+
+TEST(TokenizerVectorsTest, Mpt) {
+    check_vocab("mpt", true);
+}
+
+TEST(TokenizerVectorsTest, Refact) {
+    check_vocab("refact", true);
+}
+
+TEST(TokenizerVectorsTest, Starcoder) {
+    check_vocab("starcoder", true);
+}
+
+}  // namespace
+}  // namespace lore::tokenizer
