@@ -13,6 +13,13 @@ struct CommandContext {
 };
 
 void add_inspect_command(CLI::App& app, CommandContext& ctx);
+void add_world_command(CLI::App& app, CommandContext& ctx);
+void add_ingest_command(CLI::App& app, CommandContext& ctx);
+void add_search_command(CLI::App& app, CommandContext& ctx);
+void add_kb_command(CLI::App& app, CommandContext& ctx);
 
+
+void add_generate_command(CLI::App& app, CommandContext& ctx);
+void add_bench_command(CLI::App& app, CommandContext& ctx);
 
 }  // namespace lore::cli

@@ -11,7 +11,13 @@ int main(int argc, char** argv) {
 
     lore::cli::CommandContext ctx;
     // Subcommands, one line each (commands.h).
+    lore::cli::add_generate_command(app, ctx);
+    lore::cli::add_bench_command(app, ctx);
     lore::cli::add_inspect_command(app, ctx);
+    lore::cli::add_world_command(app, ctx);
+    lore::cli::add_ingest_command(app, ctx);
+    lore::cli::add_search_command(app, ctx);
+    lore::cli::add_kb_command(app, ctx);
 
     try {
         app.parse(argc, argv);
