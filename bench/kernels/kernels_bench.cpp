@@ -1,0 +1,146 @@
+// Kernel throughput per tensor type and instruction set, in GB/s of weights read:
+//   matvec_f32/<isa>/<type>   one token, f32 activations (matmul_rows_with)
+//   matvec_q8/<isa>/<type>    one token, activations quantized once (matmul_rows_q8)
+//   matmul_q8/<isa>/<type>    a batch of kBatchTokens tokens (prompt processing)
+//   dequantize/<isa>/<type>   a whole matrix to f32
+// The matrix is kRows x kCols (a few MB: L3-resident on most machines, so the numbers show
+// compute speed, not DRAM bandwidth). Run: lore_bench_kernels --benchmark_filter=q4_0
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "kernels/kernels.h"
+
+namespace lore::kernels {
+namespace {
+
+constexpr std::int64_t kRows = 1024;
+constexpr std::int64_t kCols = 4096;
+constexpr std::int64_t kBatchRows = 256;
+constexpr std::int64_t kBatchTokens = 32;
+
+const TensorType kTypes[] = {TensorType::kF32,  TensorType::kF16,  TensorType::kBF16,
+                             TensorType::kQ8_0, TensorType::kQ4_0, TensorType::kQ4_1,
+                             TensorType::kQ5_0, TensorType::kQ5_1, TensorType::kQ4_K,
+                             TensorType::kQ5_K, TensorType::kQ6_K};
+
+std::vector<float> random_values(std::int64_t n, std::uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    std::vector<float> values(static_cast<std::size_t>(n));
+    for (float& v : values) {
+        v = normal(rng);
+    }
+    return values;
+}
+
+struct Matrix {
+    std::size_t row_bytes = 0;
+    std::vector<std::uint8_t> bytes;
+};
+
+Matrix make_matrix(TensorType type, std::int64_t n_rows) {
+    Matrix m;
+    m.row_bytes = tensor_row_bytes(type, kCols);
+    m.bytes.resize(m.row_bytes * static_cast<std::size_t>(n_rows));
+    const std::vector<float> row = random_values(kCols, 1);
+    for (std::int64_t r = 0; r < n_rows; ++r) {
+        reference_kernels()[type].quantize(
+            row.data(), m.bytes.data() + static_cast<std::size_t>(r) * m.row_bytes, kCols);
+    }
+    return m;
+}
+
+void matvec_f32(benchmark::State& state, const KernelSet* set, TensorType type) {
+    const Matrix m = make_matrix(type, kRows);
+    const std::vector<float> x = random_values(kCols, 2);
+    std::vector<float> y(kRows);
+    for (auto _ : state) {
+        matmul_rows_with(*set, type, m.bytes.data(), m.row_bytes, kCols, x.data(), 1, y.data(),
+                         kRows, 0, kRows);
+        benchmark::DoNotOptimize(y.data());
+    }
+    state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(m.bytes.size()));
+}
+
+void matvec_q8(benchmark::State& state, const KernelSet* set, TensorType type) {
+    const Matrix m = make_matrix(type, kRows);
+    const std::vector<float> x = random_values(kCols, 2);
+    std::vector<float> y(kRows);
+    QuantizedActivations xq;
+    for (auto _ : state) {
+        xq.quantize(type, x.data(), 1, kCols, *set);
+        matmul_rows_q8(*set, type, m.bytes.data(), m.row_bytes, xq, y.data(), kRows, 0, kRows);
+        benchmark::DoNotOptimize(y.data());
+    }
+    state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(m.bytes.size()));
+}
+
+void matmul_q8(benchmark::State& state, const KernelSet* set, TensorType type) {
+    const Matrix m = make_matrix(type, kBatchRows);
+    const std::vector<float> x = random_values(kBatchTokens * kCols, 2);
+    std::vector<float> y(static_cast<std::size_t>(kBatchRows * kBatchTokens));
+    QuantizedActivations xq;
+    for (auto _ : state) {
+        xq.quantize(type, x.data(), kBatchTokens, kCols, *set);
+        matmul_rows_q8(*set, type, m.bytes.data(), m.row_bytes, xq, y.data(), kBatchRows, 0,
+                       kBatchRows);
+        benchmark::DoNotOptimize(y.data());
+    }
+    // Bytes of weights as a token-at-a-time loop would read them: comparable with matvec.
+    state.SetBytesProcessed(state.iterations() * kBatchTokens *
+                            static_cast<std::int64_t>(m.bytes.size()));
+    state.counters["tokens_per_s"] = benchmark::Counter(
+        static_cast<double>(state.iterations() * kBatchTokens), benchmark::Counter::kIsRate);
+}
+
+void dequantize(benchmark::State& state, const KernelSet* set, TensorType type) {
+    const Matrix m = make_matrix(type, kRows);
+    std::vector<float> out(static_cast<std::size_t>(kCols));
+    for (auto _ : state) {
+        for (std::int64_t r = 0; r < kRows; ++r) {
+            (*set)[type].dequantize(m.bytes.data() + static_cast<std::size_t>(r) * m.row_bytes,
+                                    out.data(), kCols);
+            benchmark::DoNotOptimize(out.data());
+        }
+    }
+    state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(m.bytes.size()));
+}
+
+void register_all() {
+    for (Isa isa : {Isa::kReference, Isa::kAvx2, Isa::kAvx512}) {
+        const KernelSet* set = kernels_for(isa);
+        if (set == nullptr) {
+            continue;
+        }
+        for (TensorType type : kTypes) {
+            // Appended piece by piece: GCC 12's -Wrestrict misfires on operator+ chains.
+            std::string suffix = "/";
+            suffix.append(isa_name(isa));
+            suffix.append("/");
+            suffix.append(tensor_type_traits(type).name);
+            benchmark::RegisterBenchmark(("matvec_f32" + suffix).c_str(), matvec_f32, set, type)
+                ->Unit(benchmark::kMicrosecond);
+            benchmark::RegisterBenchmark(("matvec_q8" + suffix).c_str(), matvec_q8, set, type)
+                ->Unit(benchmark::kMicrosecond);
+            benchmark::RegisterBenchmark(("matmul_q8" + suffix).c_str(), matmul_q8, set, type)
+                ->Unit(benchmark::kMicrosecond);
+            benchmark::RegisterBenchmark(("dequantize" + suffix).c_str(), dequantize, set, type)
+                ->Unit(benchmark::kMicrosecond);
+        }
+    }
+}
+
+}  // namespace
+}  // namespace lore::kernels
+
+int main(int argc, char** argv) {
+    benchmark::Initialize(&argc, argv);
+    lore::kernels::register_all();
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}
