@@ -8,7 +8,7 @@ PACKAGES=(
     build-essential cmake ninja-build pkg-config git clang clang-format libclang-rt-14-dev
     libgtest-dev libgmock-dev libbenchmark-dev
     libsqlite3-dev libhnswlib-dev nlohmann-json3-dev libcpp-httplib-dev libcli11-dev
-    libutf8proc-dev libpoppler-cpp-dev
+    libutf8proc-dev libpoppler-cpp-dev librsvg2-bin
     python3 python3-numpy python3-torch
     nodejs npm
 )
