@@ -11,6 +11,7 @@
 // Matrix products split output rows across the thread pool; attention splits (head, token)
 // pairs. Nothing allocates per token: buffers are sized for n_batch at creation.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <numeric>
@@ -46,7 +47,8 @@ public:
         : model_holder_(std::move(model)),
           model_(static_cast<const TransformerModel*>(model_holder_.get())),
           hp_(model_->hparams()),
-          pool_(options.n_threads) {
+          pool_(options.n_threads),
+          quantize_activations_(options.quantize_activations) {
         n_ctx_ = options.n_ctx > 0 ? options.n_ctx : std::min(hp_.n_ctx_train, 4096);
         n_batch_ = std::max(1, std::min(options.n_batch, n_ctx_));
         n_q_ = static_cast<std::int64_t>(hp_.n_head) * hp_.head_dim;
@@ -139,6 +141,12 @@ public:
     }
 
 private:
+    struct QuantizedInput {
+        const float* src = nullptr;
+        std::uint64_t version = 0;
+        kernels::QuantizedActivations xq;
+    };
+
     struct HiddenAccumulator {
         std::int32_t layer = 0;
         std::vector<float> last;
@@ -152,11 +160,45 @@ private:
                  std::int64_t first_logit_row,
                  std::int32_t logits_dst_row);
 
+    // Y = X W^T over the pool. With quantized activations (the default, as llama.cpp
+    // computes) X is converted once per source buffer and weight vec-dot type and reused by
+    // every product that reads it (q/k/v, gate/up); otherwise weights are dequantized
+    // against f32 activations (the accuracy reference).
     void matmul(const WeightMatrix& w, const float* x, std::int64_t n_tokens, float* y) {
+        if (!quantize_activations_) {
+            pool_.parallel_for(w.n_rows, [&](std::int64_t begin, std::int64_t end) {
+                kernels::matmul_rows(w.type, w.data, w.row_bytes, w.n_cols, x, n_tokens, y,
+                                     w.n_rows, begin, end);
+            });
+            return;
+        }
+        const kernels::QuantizedActivations& xq = quantized(w.type, x, n_tokens, w.n_cols);
         pool_.parallel_for(w.n_rows, [&](std::int64_t begin, std::int64_t end) {
-            kernels::matmul_rows(w.type, w.data, w.row_bytes, w.n_cols, x, n_tokens, y, w.n_rows,
-                                 begin, end);
+            kernels::matmul_rows_q8(w.type, w.data, w.row_bytes, xq, y, w.n_rows, begin, end);
         });
+    }
+
+    // Marks every activation buffer as rewritten: cached quantizations are stale.
+    void activations_changed() { ++activation_version_; }
+
+    const kernels::QuantizedActivations& quantized(TensorType weight_type,
+                                                   const float* x,
+                                                   std::int64_t n_tokens,
+                                                   std::int64_t n_cols) {
+        const TensorType vec_dot_type = kernels::active_kernels()[weight_type].vec_dot_type;
+        for (QuantizedInput& entry : quantized_inputs_) {
+            if (entry.src == x && entry.version == activation_version_ &&
+                entry.xq.type() == vec_dot_type && entry.xq.n_tokens() == n_tokens &&
+                entry.xq.n_cols() == n_cols) {
+                return entry.xq;
+            }
+        }
+        QuantizedInput& entry = quantized_inputs_[next_quantized_input_];
+        next_quantized_input_ = (next_quantized_input_ + 1) % quantized_inputs_.size();
+        entry.src = x;
+        entry.version = activation_version_;
+        entry.xq.quantize(weight_type, x, n_tokens, n_cols);
+        return entry.xq;
     }
 
     void rope(float* x, std::int64_t n_tokens, std::int32_t n_heads) const;
@@ -196,6 +238,10 @@ private:
     std::vector<float> logits_;                      // [n_logit_rows, n_vocab]
     std::int32_t n_logit_rows_ = 0;
     std::vector<HiddenAccumulator> hidden_;
+    bool quantize_activations_ = true;
+    std::uint64_t activation_version_ = 0;
+    std::array<QuantizedInput, 4> quantized_inputs_;  // small cache, round-robin
+    std::size_t next_quantized_input_ = 0;
 };
 
 Status TransformerSession::decode(std::span<const TokenId> tokens, LogitsMode mode) {
@@ -258,6 +304,7 @@ void TransformerSession::forward(std::span<const TokenId> tokens,
             rms_norm(x_.data() + t * n_embd, l.attn_norm.data(), n_embd, hp_.rms_eps,
                      h_.data() + t * n_embd);
         }
+        activations_changed();
         matmul(l.wq, h_.data(), n_tokens, q_.data());
         matmul(l.wk, h_.data(), n_tokens, k_.data());
         matmul(l.wv, h_.data(), n_tokens, v_.data());
@@ -283,6 +330,7 @@ void TransformerSession::forward(std::span<const TokenId> tokens,
         std::memcpy(v_cache + static_cast<std::size_t>(n_past_) * static_cast<std::size_t>(n_kv_),
                     v_.data(), static_cast<std::size_t>(n_tokens * n_kv_) * sizeof(float));
         attention(layer_idx, n_tokens);
+        activations_changed();
         matmul(l.wo, attn_.data(), n_tokens, tmp_.data());
         for (std::int64_t i = 0; i < n_tokens * n_embd; ++i) {
             x_[static_cast<std::size_t>(i)] += tmp_[static_cast<std::size_t>(i)];
@@ -292,6 +340,7 @@ void TransformerSession::forward(std::span<const TokenId> tokens,
             rms_norm(x_.data() + t * n_embd, l.ffn_norm.data(), n_embd, hp_.rms_eps,
                      h_.data() + t * n_embd);
         }
+        activations_changed();
         matmul(l.w_gate, h_.data(), n_tokens, gate_.data());
         matmul(l.w_up, h_.data(), n_tokens, up_.data());
         const std::int64_t n_ff_total = n_tokens * hp_.n_ff;
@@ -300,6 +349,7 @@ void TransformerSession::forward(std::span<const TokenId> tokens,
             gate_[static_cast<std::size_t>(i)] =
                 g / (1.0f + std::exp(-g)) * up_[static_cast<std::size_t>(i)];
         }
+        activations_changed();
         matmul(l.w_down, gate_.data(), n_tokens, tmp_.data());
         for (std::int64_t i = 0; i < n_tokens * n_embd; ++i) {
             x_[static_cast<std::size_t>(i)] += tmp_[static_cast<std::size_t>(i)];
@@ -317,6 +367,7 @@ void TransformerSession::forward(std::span<const TokenId> tokens,
         rms_norm(x_.data() + (first_logit_row + r) * n_embd, w.output_norm.data(), n_embd,
                  hp_.rms_eps, h_.data() + r * n_embd);
     }
+    activations_changed();
     matmul(w.output, h_.data(), n_out,
            logits_.data() +
                static_cast<std::size_t>(logits_dst_row) * static_cast<std::size_t>(hp_.n_vocab));
