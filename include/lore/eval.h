@@ -192,7 +192,11 @@ struct Report {
     std::vector<SweepPoint> sweep;   // any gates; a gate with one point is drawn as a point
     std::vector<std::string> notes;  // paragraphs for the reader (why a gate did poorly...)
     nlohmann::json info = nlohmann::json::object();  // model, kb, dataset, command, ...
+    std::vector<QuestionOutcome> outcomes;           // written to outcomes.jsonl when not empty
 };
+
+// The Markdown metrics table alone (header and one line per row), for printing to a terminal.
+std::string render_metrics_table(std::span<const MetricsRow> rows);
 
 // Markdown: the metrics table (one row per gate and split), a sweep table per gate, notes.
 std::string render_markdown(const Report& report);
@@ -201,6 +205,10 @@ std::string render_markdown(const Report& report);
 // and fails with kInvalidArgument naming the missing or ill-typed field.
 nlohmann::json report_to_json(const Report& report);
 [[nodiscard]] Result<Report> report_from_json(const nlohmann::json& doc);
+
+// One line of outcomes.jsonl: every field of the outcome; a missing threshold and a NaN score
+// are null.
+nlohmann::json outcome_to_json(const QuestionOutcome& outcome);
 
 // The accuracy-vs-retrieval-rate plot: one polyline per gate with two or more sweep points,
 // a labelled marker for a gate with one (never, always); gates without sweep points fall back
@@ -213,6 +221,7 @@ struct ReportFiles {
     std::filesystem::path svg;                 // DIR/accuracy_vs_retrieval.svg
     std::optional<std::filesystem::path> png;  // DIR/accuracy_vs_retrieval.png when made
     std::string png_note;                      // which converter made the PNG, or why there is none
+    std::optional<std::filesystem::path> outcomes;  // DIR/outcomes.jsonl when there are any
 };
 
 struct ReportOptions {

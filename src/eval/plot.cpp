@@ -1,6 +1,7 @@
 // The accuracy-vs-retrieval-rate plot as hand-written SVG 1.1 (no plotting dependency), and
-// write_report(), which writes report.md, report.json, the SVG and, when a converter is on
-// the PATH (rsvg-convert from librsvg2-bin, else ImageMagick's convert), a PNG.
+// write_report(), which writes report.md, report.json, the SVG, outcomes.jsonl when there are
+// outcomes and, when a converter is on the PATH (rsvg-convert from librsvg2-bin, else
+// ImageMagick's convert), a PNG.
 //
 // Plot layout, in SVG user units: a 760 x 480 canvas; the plot area spans x 70..560 and
 // y 50..410 with both axes fixed to 0..1 so plots of different runs compare by eye; the
@@ -12,7 +13,6 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -269,7 +269,8 @@ void convert_to_png(ReportFiles& files) {
         } else if (spawn_error == ENOENT) {
             failures += converter.front() + " not found";
         } else {
-            failures += converter.front() + " could not start: " + std::strerror(spawn_error);
+            failures += converter.front() + " could not start: " +
+                        std::error_code(spawn_error, std::generic_category()).message();
         }
     }
     files.png_note = "no png: " + failures + " (install librsvg2-bin for rsvg-convert)";
@@ -329,6 +330,16 @@ Result<ReportFiles> write_report(const Report& report,
         report_to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     LORE_RETURN_IF_ERROR(write_text(files.json, json_text));
     LORE_RETURN_IF_ERROR(write_text(files.svg, render_svg(report)));
+    if (!report.outcomes.empty()) {
+        std::string lines;
+        for (const QuestionOutcome& outcome : report.outcomes) {
+            lines += outcome_to_json(outcome).dump(-1, ' ', false,
+                                                   nlohmann::json::error_handler_t::replace);
+            lines += '\n';
+        }
+        files.outcomes = dir / "outcomes.jsonl";
+        LORE_RETURN_IF_ERROR(write_text(*files.outcomes, lines));
+    }
     if (options.write_png) {
         convert_to_png(files);
     } else {

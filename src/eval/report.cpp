@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -159,19 +160,13 @@ std::vector<std::string> gates_in_order(const Report& report) {
     return gates;
 }
 
-std::string render_markdown(const Report& report) {
-    std::string out = "# " + report.title + "\n\n";
-    const std::string metric(accuracy_metric_name(report.accuracy_metric));
-
-    out += "## Metrics per gate and split\n\n";
-    out += "Rates in percent. Accuracy is `" + metric +
-           "`. Retrieval: questions whose prompt carried evidence. Look-ups: knowledge-base "
-           "searches per question. Tokens: prompt + generated, total.\n\n";
+std::string render_metrics_table(std::span<const MetricsRow> rows) {
+    std::string out;
     out +=
         "| gate | threshold | split | n | EM | F1 | contains | retrieval | look-ups/q | "
         "latency ms | p95 ms | decide ms | tokens | abstained |\n";
     out += "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
-    for (const MetricsRow& row : report.rows) {
+    for (const MetricsRow& row : rows) {
         out += "| " + cell(row.gate) + " | " + threshold_text(row.threshold) + " | " +
                cell(row.split) + " | " + std::to_string(row.n) + " | " + percent(row.em) + " | " +
                percent(row.f1) + " | " + percent(row.contains) + " | " +
@@ -182,6 +177,19 @@ std::string render_markdown(const Report& report) {
                format_double("%.2f", row.decision_mean_ms) + " | " + std::to_string(row.n_tokens) +
                " | " + std::to_string(row.n_abstained) + " |\n";
     }
+
+    return out;
+}
+
+std::string render_markdown(const Report& report) {
+    std::string out = "# " + report.title + "\n\n";
+    const std::string metric(accuracy_metric_name(report.accuracy_metric));
+
+    out += "## Metrics per gate and split\n\n";
+    out += "Rates in percent. Accuracy is `" + metric +
+           "`. Retrieval: questions whose prompt carried evidence. Look-ups: knowledge-base "
+           "searches per question. Tokens: prompt + generated, total.\n\n";
+    out += render_metrics_table(report.rows);
 
     if (!report.sweep.empty()) {
         out += "\n## Threshold sweeps\n\n";
@@ -255,6 +263,28 @@ json report_to_json(const Report& report) {
         {"rows", std::move(rows)},
         {"sweep", std::move(sweep)},
         {"notes", report.notes},
+    };
+}
+
+json outcome_to_json(const QuestionOutcome& outcome) {
+    return {
+        {"id", outcome.id},
+        {"split", outcome.split},
+        {"gate", outcome.gate},
+        {"threshold", threshold_json(outcome.threshold)},
+        {"score", std::isfinite(outcome.score) ? json(outcome.score) : json(nullptr)},
+        {"prediction", outcome.prediction},
+        {"answers", outcome.answers},
+        {"exact_match", outcome.em},
+        {"f1", outcome.f1},
+        {"contains", outcome.contains},
+        {"retrieved", outcome.retrieved},
+        {"n_kb_lookups", outcome.n_kb_lookups},
+        {"latency_ms", outcome.latency_ms},
+        {"decision_ms", outcome.decision_ms},
+        {"n_prompt_tokens", outcome.n_prompt_tokens},
+        {"n_generated_tokens", outcome.n_generated_tokens},
+        {"abstained", outcome.abstained},
     };
 }
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -215,6 +216,16 @@ TEST(ReportMarkdownTest, RowPerGateAndSplitAndSweepTablePerGate) {
     EXPECT_NE(markdown.find("confidently wrong"), std::string::npos);
 }
 
+TEST(ReportMarkdownTest, MetricsTableAloneHasHeaderRuleAndOneLinePerRow) {
+    const Report report = sample_report();
+
+    const std::string table = render_metrics_table(report.rows);
+
+    EXPECT_EQ(table.rfind("| gate | threshold | split | n |", 0), 0u);
+    EXPECT_EQ(count(table, "\n"), 2u + report.rows.size());
+    EXPECT_NE(render_markdown(report).find(table), std::string::npos);
+}
+
 TEST(ReportSvgTest, WellFormedWithCurvesPointsAxesAndLegend) {
     const std::string svg = render_svg(sample_report());
 
@@ -263,6 +274,45 @@ TEST(WriteReportTest, WritesAllFilesAndReportsThePng) {
         EXPECT_EQ(files->png_note.rfind("no png: ", 0), 0u) << files->png_note;
     }
     std::filesystem::remove_all(dir.parent_path());
+}
+
+TEST(WriteReportTest, WritesOneOutcomeLinePerQuestion) {
+    Report report = sample_report();
+    QuestionOutcome first;
+    first.id = "k1";
+    first.gate = "never";
+    first.score = std::numeric_limits<double>::quiet_NaN();
+    first.prediction = "Port Imber\xff";  // a model may stop mid-character
+    first.answers = {"Port Imber"};
+    QuestionOutcome second = first;
+    second.id = "k2";
+    second.threshold = 0.25;
+    second.score = 0.5;
+    report.outcomes = {first, second};
+    const std::filesystem::path dir = fresh_dir("outcomes");
+
+    const auto files = write_report(report, dir, ReportOptions{.write_png = false});
+
+    ASSERT_TRUE(files.is_ok()) << files.status().to_string();
+    ASSERT_TRUE(files->outcomes.has_value());
+    std::istringstream lines(read_all(*files->outcomes));
+    std::vector<nlohmann::json> docs;
+    for (std::string line; std::getline(lines, line);) {
+        docs.push_back(nlohmann::json::parse(line, nullptr, false));
+    }
+    ASSERT_EQ(docs.size(), 2u);
+    EXPECT_EQ(docs[0]["id"], "k1");
+    EXPECT_TRUE(docs[0]["score"].is_null());
+    EXPECT_TRUE(docs[0]["threshold"].is_null());
+    EXPECT_EQ(docs[1]["threshold"], 0.25);
+    EXPECT_EQ(docs[1]["score"], 0.5);
+    for (const char* field :
+         {"id", "split", "gate", "threshold", "score", "prediction", "answers", "exact_match", "f1",
+          "contains", "retrieved", "n_kb_lookups", "latency_ms", "decision_ms", "n_prompt_tokens",
+          "n_generated_tokens", "abstained"}) {
+        EXPECT_TRUE(docs[1].contains(field)) << field;
+    }
+    std::filesystem::remove_all(dir);
 }
 
 TEST(WriteReportTest, UnwritableDirectoryIsIoError) {
