@@ -206,6 +206,7 @@ struct GenerateOptions {
 struct GeneratedToken {
     TokenId token = 0;
     float logprob = 0.0f;
+    float entropy = 0.0f;           // of the distribution the token was drawn from (nats)
     std::vector<TokenLogprob> top;  // n_logprobs alternatives
 };
 

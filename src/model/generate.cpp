@@ -105,6 +105,7 @@ Result<Generation> generate(Session& session,
         GeneratedToken gen;
         gen.token = token;
         gen.logprob = token_logprob(logits, token);
+        gen.entropy = logits_entropy(logits);
         if (options.n_logprobs > 0) {
             gen.top = top_logprobs(logits, options.n_logprobs);
         }
