@@ -1,0 +1,348 @@
+// Ingester: file discovery, change detection, reading, chunking and the per-file write.
+// Reading and chunking happen before the write transaction opens, so readers and other
+// writers wait only for the SQL itself.
+#include "store/ingest.h"
+
+#include <chrono>
+#include <fstream>
+#include <iterator>
+#include <unordered_map>
+
+#include <fnmatch.h>
+
+#include "store/chunker.h"
+#include "store/extract.h"
+#include "store/sha256.h"
+
+namespace lore::store {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+bool is_hidden(const std::filesystem::path& path) {
+    const std::string name = path.filename().string();
+    return name.size() > 1 && name[0] == '.' && name != "..";
+}
+
+bool matches_any(const std::vector<std::string>& globs,
+                 const std::string& relative,
+                 const std::string& name) {
+    for (const std::string& glob : globs) {
+        if (fnmatch(glob.c_str(), relative.c_str(), 0) == 0 ||
+            fnmatch(glob.c_str(), name.c_str(), 0) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+Result<std::string> read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        return Status::io_error("store: cannot open " + path + " for reading");
+    }
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad()) {
+        return Status::io_error("store: read error in " + path);
+    }
+    return bytes;
+}
+
+std::string title_from_path(const std::string& path) {
+    return std::filesystem::path(path).stem().string();
+}
+
+}  // namespace
+
+Ingester::Ingester(Store& store,
+                   const IngestOptions& options,
+                   IngestProgressFn progress,
+                   EmbedChunksFn embed,
+                   std::string embedding_model)
+    : store_(store),
+      options_(options),
+      progress_(std::move(progress)),
+      embed_(std::move(embed)),
+      embedding_model_(std::move(embedding_model)) {}
+
+std::vector<ChunkRecord> Ingester::make_chunks(const ExtractedText& text) const {
+    ChunkerOptions chunker;
+    chunker.chunk_tokens = std::max<std::size_t>(options_.chunk_tokens, 1);
+    chunker.overlap_tokens = std::min(options_.overlap_tokens, chunker.chunk_tokens - 1);
+    chunker.counter = options_.token_counter;
+    std::vector<ChunkRecord> out;
+    for (const ChunkSpan& span : chunk_text(text, chunker)) {
+        ChunkRecord chunk;
+        chunk.text = text.text.substr(span.begin, span.end - span.begin);
+        const auto [src_begin, src_end] = text.source_range(span.begin, span.end);
+        chunk.byte_begin = src_begin;
+        chunk.byte_end = src_end;
+        chunk.page = text.sections[span.section_idx].page;
+        chunk.section = text.sections[span.section_idx].title;
+        out.push_back(std::move(chunk));
+    }
+    return out;
+}
+
+Status Ingester::skip(IngestSummary& summary, std::string path, const Status& reason) {
+    summary.skipped.push_back({std::move(path), reason.message()});
+    if (options_.strict) {
+        return Status(reason.code(), reason.message() + " (--strict)");
+    }
+    return Status::ok();
+}
+
+Status Ingester::collect_files(std::span<const std::string> paths,
+                               std::vector<std::string>& files,
+                               IngestSummary& summary) const {
+    std::error_code ec;
+    const std::filesystem::path kb_dir =
+        std::filesystem::absolute(store_.dir(), ec).lexically_normal();
+    for (const std::string& arg : paths) {
+        const std::filesystem::path root = std::filesystem::absolute(arg, ec).lexically_normal();
+        const auto status = std::filesystem::status(root, ec);
+        if (ec || !std::filesystem::exists(status)) {
+            summary.skipped.push_back({arg, "store: " + arg + ": no such file or directory"});
+            summary.n_files_skipped += 1;
+            if (options_.strict) {
+                return Status::not_found("store: " + arg + ": no such file or directory");
+            }
+            continue;
+        }
+        if (!std::filesystem::is_directory(status)) {
+            files.push_back(root.string());
+            continue;
+        }
+        std::vector<std::string> found;
+        auto it = std::filesystem::recursive_directory_iterator(
+            root, std::filesystem::directory_options::skip_permission_denied, ec);
+        for (; !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+            const std::filesystem::path& path = it->path();
+            if (is_hidden(path) || path == kb_dir) {
+                if (it->is_directory(ec)) {
+                    it.disable_recursion_pending();
+                }
+                continue;
+            }
+            if (!it->is_regular_file(ec)) {
+                continue;
+            }
+            const std::string relative = path.lexically_relative(root).string();
+            const std::string name = path.filename().string();
+            if (!options_.include_globs.empty() &&
+                !matches_any(options_.include_globs, relative, name)) {
+                continue;
+            }
+            if (matches_any(options_.exclude_globs, relative, name)) {
+                continue;
+            }
+            found.push_back(path.string());
+        }
+        if (ec) {
+            summary.skipped.push_back({arg, "store: cannot walk " + arg + ": " + ec.message()});
+            summary.n_files_skipped += 1;
+        }
+        std::sort(found.begin(), found.end());
+        files.insert(files.end(), found.begin(), found.end());
+    }
+    return Status::ok();
+}
+
+Result<std::vector<DocumentRecord>> Ingester::jsonl_documents(std::string_view bytes,
+                                                              std::string_view name,
+                                                              std::int64_t source_id,
+                                                              IngestSummary& summary) {
+    LORE_ASSIGN_OR_RETURN(JsonlContents contents,
+                          parse_jsonl(bytes, name, options_.text_field, options_.id_field));
+    for (const std::string& problem : contents.problems) {
+        summary.n_records_skipped += 1;
+        LORE_RETURN_IF_ERROR(
+            skip(summary, std::string(name), Status::invalid_argument("store: jsonl: " + problem)));
+    }
+    std::unordered_map<std::string, std::string> old_hashes;
+    if (source_id != 0) {
+        LORE_ASSIGN_OR_RETURN(auto hashes, store_.document_hashes(source_id));
+        old_hashes.insert(hashes.begin(), hashes.end());
+    }
+    std::vector<DocumentRecord> documents;
+    documents.reserve(contents.records.size());
+    for (JsonlRecord& record : contents.records) {
+        DocumentRecord doc;
+        doc.key = std::move(record.key);
+        Sha256 hasher;
+        hasher.update(record.text);
+        hasher.update(std::string_view("\0", 1));
+        hasher.update(record.metadata_json);
+        doc.content_hash = hasher.hex_digest();
+        auto old = old_hashes.find(doc.key);
+        if (old != old_hashes.end() && old->second == doc.content_hash) {
+            documents.push_back(std::move(doc));  // unchanged: no chunks needed
+            continue;
+        }
+        const std::string where = std::string(name) + ":" + std::to_string(record.line_idx);
+        Result<ExtractedText> text = extract_plain_text(record.text, where);
+        if (!text.has_value()) {
+            summary.n_records_skipped += 1;
+            LORE_RETURN_IF_ERROR(skip(summary, where, text.status()));
+            continue;
+        }
+        doc.chunks = make_chunks(*text);
+        doc.metadata_json = std::move(record.metadata_json);
+        documents.push_back(std::move(doc));
+    }
+    return documents;
+}
+
+Status Ingester::write(const SourceRecord& source,
+                       std::vector<DocumentRecord>& documents,
+                       IngestSummary& summary) {
+    if (embed_) {
+        LORE_RETURN_IF_ERROR(embed_(documents));
+    }
+    LORE_ASSIGN_OR_RETURN(ReplaceStats stats, store_.replace_source(source, documents));
+    summary.n_chunks_added += stats.n_chunks_added;
+    summary.n_chunks_removed += stats.n_chunks_removed;
+    summary.n_documents_removed += stats.n_documents_removed;
+    return Status::ok();
+}
+
+Result<Ingester::Outcome> Ingester::ingest_file(const std::string& path, IngestSummary& summary) {
+    std::error_code ec;
+    const std::uint64_t size = std::filesystem::file_size(path, ec);
+    const auto mtime = std::filesystem::last_write_time(path, ec);
+    if (ec) {
+        LORE_RETURN_IF_ERROR(skip(
+            summary, path, Status::io_error("store: cannot stat " + path + ": " + ec.message())));
+        return Outcome::kSkipped;
+    }
+    const std::int64_t mtime_ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(mtime.time_since_epoch()).count();
+    const Format format = format_from_path(path);
+    if (format == Format::kUnknown) {
+        LORE_RETURN_IF_ERROR(skip(summary, path,
+                                  Status::unsupported("store: " + path +
+                                                      ": unsupported format (known: .txt .md "
+                                                      ".html .jsonl .pdf)")));
+        return Outcome::kSkipped;
+    }
+    LORE_ASSIGN_OR_RETURN(std::optional<SourceRow> existing, store_.find_source(path));
+    if (existing && existing->size_bytes == size && existing->mtime_ns == mtime_ns) {
+        return Outcome::kUnchanged;
+    }
+    Result<std::string> bytes = read_file(path);
+    if (!bytes.has_value()) {
+        LORE_RETURN_IF_ERROR(skip(summary, path, bytes.status()));
+        return Outcome::kSkipped;
+    }
+    const std::string hash = sha256_hex(*bytes);
+    if (existing && existing->content_hash == hash) {
+        LORE_RETURN_IF_ERROR(store_.touch_source(existing->id, mtime_ns, size));
+        return Outcome::kUnchanged;
+    }
+
+    SourceRecord source;
+    source.path = path;
+    source.kind = std::string(format_name(format));
+    source.content_hash = hash;
+    source.size_bytes = size;
+    source.mtime_ns = mtime_ns;
+    source.embedding_model = embedding_model_;
+    std::vector<DocumentRecord> documents;
+    if (format == Format::kJsonl) {
+        LORE_ASSIGN_OR_RETURN(documents,
+                              jsonl_documents(*bytes, path, existing ? existing->id : 0, summary));
+    } else {
+        Result<ExtractedText> text = Status::internal("unset");
+        switch (format) {
+            case Format::kText: text = extract_plain_text(*bytes, path); break;
+            case Format::kMarkdown: text = extract_markdown(*bytes, path); break;
+            case Format::kHtml: text = extract_html(*bytes, path); break;
+            case Format::kPdf: text = extract_pdf(*bytes, path); break;
+            case Format::kJsonl:
+            case Format::kUnknown: break;
+        }
+        if (!text.has_value()) {
+            LORE_RETURN_IF_ERROR(skip(summary, path, text.status()));
+            return Outcome::kSkipped;
+        }
+        DocumentRecord doc;
+        doc.content_hash = hash;
+        doc.title = text->title.empty() ? title_from_path(path) : text->title;
+        doc.chunks = make_chunks(*text);
+        documents.push_back(std::move(doc));
+    }
+    LORE_RETURN_IF_ERROR(write(source, documents, summary));
+    return existing ? Outcome::kUpdated : Outcome::kAdded;
+}
+
+Status Ingester::remove_missing(IngestSummary& summary) {
+    LORE_ASSIGN_OR_RETURN(std::vector<SourceRow> sources, store_.list_sources());
+    for (const SourceRow& source : sources) {
+        std::error_code ec;
+        if (source.kind == "stream" || std::filesystem::exists(source.path, ec) || ec) {
+            continue;
+        }
+        LORE_ASSIGN_OR_RETURN(std::int64_t n_removed, store_.remove_source(source.path));
+        summary.n_documents_removed += static_cast<std::size_t>(n_removed);
+    }
+    return Status::ok();
+}
+
+Result<IngestSummary> Ingester::ingest_paths(std::span<const std::string> paths) {
+    const Clock::time_point start = Clock::now();
+    IngestSummary summary;
+    std::vector<std::string> files;
+    LORE_RETURN_IF_ERROR(collect_files(paths, files, summary));
+    IngestProgress progress;
+    progress.n_files_total = files.size();
+    for (const std::string& path : files) {
+        progress.current_path = path;
+        LORE_ASSIGN_OR_RETURN(Outcome outcome, ingest_file(path, summary));
+        switch (outcome) {
+            case Outcome::kAdded: summary.n_files_added += 1; break;
+            case Outcome::kUpdated: summary.n_files_updated += 1; break;
+            case Outcome::kUnchanged: summary.n_files_unchanged += 1; break;
+            case Outcome::kSkipped: summary.n_files_skipped += 1; break;
+        }
+        progress.n_files_done += 1;
+        progress.n_chunks = summary.n_chunks_added;
+        progress.elapsed_s = seconds_since(start);
+        if (progress_) {
+            progress_(progress);
+        }
+    }
+    if (options_.sync) {
+        LORE_RETURN_IF_ERROR(remove_missing(summary));
+    }
+    summary.elapsed_s = seconds_since(start);
+    return summary;
+}
+
+Result<IngestSummary> Ingester::ingest_stream(std::string_view bytes, std::string_view name) {
+    const Clock::time_point start = Clock::now();
+    IngestSummary summary;
+    LORE_ASSIGN_OR_RETURN(std::optional<SourceRow> existing, store_.find_source(name));
+    SourceRecord source;
+    source.path = std::string(name);
+    source.kind = "stream";
+    source.content_hash = sha256_hex(bytes);
+    source.size_bytes = bytes.size();
+    source.is_stream = true;
+    source.embedding_model = embedding_model_;
+    LORE_ASSIGN_OR_RETURN(std::vector<DocumentRecord> documents,
+                          jsonl_documents(bytes, name, existing ? existing->id : 0, summary));
+    LORE_RETURN_IF_ERROR(write(source, documents, summary));
+    if (existing) {
+        summary.n_files_updated = 1;
+    } else {
+        summary.n_files_added = 1;
+    }
+    summary.elapsed_s = seconds_since(start);
+    return summary;
+}
+
+}  // namespace lore::store

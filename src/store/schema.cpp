@@ -1,0 +1,98 @@
+// Migrations, oldest first. Never edit a migration that has shipped: add a new one.
+#include "store/schema.h"
+
+#include <array>
+#include <string>
+#include <string_view>
+
+namespace lore::store {
+namespace {
+
+// Version 1: documents, chunks and their FTS5 index.
+constexpr std::string_view kMigration1 = R"sql(
+CREATE TABLE kb_meta(key TEXT PRIMARY KEY, value NOT NULL);
+CREATE TABLE sources(
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    size_bytes INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    ingested_at_s INTEGER NOT NULL);
+CREATE TABLE documents(
+    id INTEGER PRIMARY KEY,
+    source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+    doc_key TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    title TEXT NOT NULL,
+    metadata TEXT NOT NULL DEFAULT '{}',
+    UNIQUE(source_id, doc_key));
+CREATE TABLE chunks(
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    byte_begin INTEGER NOT NULL,
+    byte_end INTEGER NOT NULL,
+    page INTEGER NOT NULL,
+    section TEXT NOT NULL);
+CREATE INDEX chunks_by_document ON chunks(document_id);
+CREATE VIRTUAL TABLE chunks_fts USING fts5(
+    text, content='chunks', content_rowid='id', tokenize='porter lore_en');
+CREATE TRIGGER chunks_fts_insert AFTER INSERT ON chunks BEGIN
+    INSERT INTO chunks_fts(rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN
+    INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.id, old.text);
+END;
+)sql";
+
+// Version 2: embeddings, and a generation counter that vector-index files compare with to
+// know whether they are stale.
+constexpr std::string_view kMigration2 = R"sql(
+CREATE TABLE embeddings(
+    chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE,
+    vector BLOB NOT NULL);
+INSERT INTO kb_meta(key, value) VALUES ('vectors_generation', 0);
+CREATE TRIGGER embeddings_generation_insert AFTER INSERT ON embeddings BEGIN
+    UPDATE kb_meta SET value = value + 1 WHERE key = 'vectors_generation';
+END;
+CREATE TRIGGER embeddings_generation_update AFTER UPDATE ON embeddings BEGIN
+    UPDATE kb_meta SET value = value + 1 WHERE key = 'vectors_generation';
+END;
+CREATE TRIGGER embeddings_generation_delete AFTER DELETE ON embeddings BEGIN
+    UPDATE kb_meta SET value = value + 1 WHERE key = 'vectors_generation';
+END;
+)sql";
+
+constexpr std::array<std::string_view, kSchemaVersion> kMigrations = {kMigration1, kMigration2};
+
+}  // namespace
+
+Status migrate_schema(Db& db, std::int64_t target_version) {
+    LORE_ASSIGN_OR_RETURN(std::int64_t version, db.query_int64("PRAGMA user_version"));
+    if (version > kSchemaVersion) {
+        return Status::unsupported("store: kb " + db.path().string() + " has schema version " +
+                                   std::to_string(version) + ", newer than this lore supports (" +
+                                   std::to_string(kSchemaVersion) + "); upgrade lore");
+    }
+    if (version < 0) {
+        return Status::corruption("store: kb " + db.path().string() +
+                                  " has invalid schema version " + std::to_string(version));
+    }
+    while (version < target_version) {
+        LORE_ASSIGN_OR_RETURN(Transaction txn, Transaction::begin_write(db));
+        // Re-read under the write lock: another process may have migrated meanwhile.
+        LORE_ASSIGN_OR_RETURN(version, db.query_int64("PRAGMA user_version"));
+        if (version >= target_version) {
+            break;
+        }
+        LORE_RETURN_IF_ERROR(db.exec(kMigrations[static_cast<std::size_t>(version)]));
+        LORE_RETURN_IF_ERROR(db.exec("PRAGMA user_version = " + std::to_string(version + 1)));
+        LORE_RETURN_IF_ERROR(txn.commit());
+        ++version;
+    }
+    return Status::ok();
+}
+
+}  // namespace lore::store

@@ -1,0 +1,30 @@
+// The KB's SQLite schema and its migrations. The schema version is SQLite's `user_version`;
+// migration N takes a database from version N-1 to N inside one transaction. A fresh KB runs
+// every migration from 0. Tables (docs/formats/kb.md has the full description):
+//
+//   kb_meta(key, value)                 schema facts: embedding model and dim, vectors_generation
+//   sources(id, path, kind, ...)        one per ingested file or stream, with its content hash
+//   documents(id, source_id, doc_key..) one per file, or per record of a JSONL file
+//   chunks(id, document_id, ...)        text, byte range in the source, page, section title
+//   chunks_fts                          FTS5 over chunks.text (external content, porter lore_en)
+//   embeddings(chunk_id, vector)        (v2) one little-endian f32 vector per chunk
+//
+// Invariant: chunks_fts indexes exactly the rows of chunks (triggers keep it so).
+#pragma once
+
+#include <cstdint>
+
+#include "lore/status.h"
+
+#include "store/sqlite.h"
+
+namespace lore::store {
+
+inline constexpr std::int64_t kSchemaVersion = 2;
+
+// Brings `db` to `target_version` (kSchemaVersion by default), one transaction per migration.
+// Fails with kUnsupported when the database is newer than this lore understands, and with
+// kCorruption when the version is negative. REQUIRES: the lore_en tokenizer is registered.
+Status migrate_schema(Db& db, std::int64_t target_version = kSchemaVersion);
+
+}  // namespace lore::store

@@ -1,0 +1,223 @@
+// Ingest: every format through the Ingester, bad files skipped and counted, incremental
+// re-ingest (unchanged, changed, touched, deleted), JSONL per-record updates, globs, strict.
+#include "store/ingest.h"
+
+#include <chrono>
+
+#include <gtest/gtest.h>
+
+#include "temp_dir.h"
+
+namespace lore::store {
+namespace {
+
+using lore::testing::TempDir;
+using lore::testing::write_file;
+
+class IngestTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        auto store = Store::open(kb_.path());
+        ASSERT_TRUE(store.has_value()) << store.status().to_string();
+        store_ = std::move(store).value();
+        options_.chunk_tokens = 12;
+        options_.overlap_tokens = 2;
+    }
+
+    IngestSummary ingest(const std::vector<std::string>& paths) {
+        Ingester ingester(*store_, options_);
+        auto summary = ingester.ingest_paths(paths);
+        EXPECT_TRUE(summary.has_value()) << summary.status().to_string();
+        return summary.has_value() ? *summary : IngestSummary{};
+    }
+
+    std::vector<std::int64_t> chunk_ids() { return *store_->chunk_ids(); }
+
+    std::int64_t count(const char* sql) { return *store_->db().query_int64(sql); }
+
+    std::int64_t fts_hits(const std::string& word) {
+        return count(
+            ("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH '" + word + "'").c_str());
+    }
+
+    // Moves the file's mtime so the size-and-mtime shortcut does not hide a change.
+    static void bump_mtime(const std::filesystem::path& path) {
+        const auto now = std::filesystem::last_write_time(path);
+        std::filesystem::last_write_time(path, now + std::chrono::seconds(5));
+    }
+
+    TempDir kb_;
+    TempDir docs_;
+    std::unique_ptr<Store> store_;
+    IngestOptions options_;
+};
+
+TEST_F(IngestTest, EveryFormatIsIngestedAndBadFilesAreSkipped) {
+    std::filesystem::copy("tests/testdata/store", docs_.path(),
+                          std::filesystem::copy_options::recursive);
+
+    const IngestSummary summary = ingest({docs_.path().string()});
+
+    EXPECT_EQ(summary.n_files_added, 5u);  // txt, md, html, jsonl, pdf
+    // binary.txt, invalid_utf8.txt, truncated.pdf, unknown.xyz, make_pdf.py
+    EXPECT_EQ(summary.n_files_skipped, 5u);
+    EXPECT_EQ(summary.n_records_skipped, 2u);
+    EXPECT_EQ(count("SELECT count(*) FROM sources"), 5);
+    EXPECT_EQ(count("SELECT count(*) FROM documents"), 4 + 3);
+    EXPECT_EQ(fts_hits("lighthouses"), 1);  // pdf
+    EXPECT_EQ(fts_hits("owl"), 1);          // jsonl, stemmed
+    EXPECT_EQ(fts_hits("secret"), 0);       // html script
+    EXPECT_EQ(count("SELECT count(*) FROM chunks WHERE page = 2"), 1);
+    EXPECT_EQ(count("SELECT count(*) FROM chunks WHERE section = 'Green tea'"), 3);
+}
+
+TEST_F(IngestTest, StrictMakesABadFileFatal) {
+    write_file(docs_ / "a.txt", "Fine text.");
+    write_file(docs_ / "b.txt", std::string("bad\0text", 8));
+    options_.strict = true;
+    Ingester ingester(*store_, options_);
+
+    auto summary = ingester.ingest_paths(std::vector<std::string>{docs_.path().string()});
+
+    ASSERT_FALSE(summary.has_value());
+    EXPECT_NE(summary.status().message().find("binary file"), std::string::npos);
+    EXPECT_EQ(count("SELECT count(*) FROM sources"), 1);  // a.txt came first and stays
+}
+
+TEST_F(IngestTest, UnchangedFilesCostNothing) {
+    write_file(docs_ / "a.txt", "Alpha one. Alpha two. Alpha three.");
+    write_file(docs_ / "b.md", "# B\n\nBeta text here.");
+    ingest({docs_.path().string()});
+    const std::vector<std::int64_t> before = chunk_ids();
+
+    const IngestSummary again = ingest({docs_.path().string()});
+
+    EXPECT_EQ(again.n_files_unchanged, 2u);
+    EXPECT_EQ(again.n_chunks_added, 0u);
+    EXPECT_EQ(chunk_ids(), before);
+}
+
+TEST_F(IngestTest, TouchedFileWithSameContentIsUnchanged) {
+    write_file(docs_ / "a.txt", "Alpha one.");
+    ingest({docs_.path().string()});
+    const std::vector<std::int64_t> before = chunk_ids();
+    bump_mtime(docs_ / "a.txt");
+
+    const IngestSummary again = ingest({docs_.path().string()});
+
+    EXPECT_EQ(again.n_files_unchanged, 1u);
+    EXPECT_EQ(chunk_ids(), before);
+}
+
+TEST_F(IngestTest, ChangedFileHasItsChunksReplaced) {
+    write_file(docs_ / "a.txt", "Old walrus text.");
+    write_file(docs_ / "b.txt", "Untouched badger text.");
+    ingest({docs_.path().string()});
+    const std::int64_t badger_chunk = count("SELECT id FROM chunks WHERE text LIKE '%badger%'");
+    write_file(docs_ / "a.txt", "New narwhal text, longer than before.");
+    bump_mtime(docs_ / "a.txt");
+
+    const IngestSummary again = ingest({docs_.path().string()});
+
+    EXPECT_EQ(again.n_files_updated, 1u);
+    EXPECT_EQ(again.n_files_unchanged, 1u);
+    EXPECT_EQ(fts_hits("walrus"), 0);
+    EXPECT_EQ(fts_hits("narwhal"), 1);
+    EXPECT_EQ(count("SELECT id FROM chunks WHERE text LIKE '%badger%'"), badger_chunk);
+}
+
+TEST_F(IngestTest, SyncRemovesDocumentsOfDeletedFiles) {
+    write_file(docs_ / "a.txt", "Aardvark.");
+    write_file(docs_ / "b.txt", "Bison.");
+    ingest({docs_.path().string()});
+    std::filesystem::remove(docs_ / "b.txt");
+
+    options_.sync = false;
+    ingest({docs_.path().string()});
+    const std::int64_t without_sync = fts_hits("bison");
+    options_.sync = true;
+    const IngestSummary synced = ingest({docs_.path().string()});
+
+    EXPECT_EQ(without_sync, 1);
+    EXPECT_EQ(synced.n_documents_removed, 1u);
+    EXPECT_EQ(fts_hits("bison"), 0);
+    EXPECT_EQ(count("SELECT count(*) FROM sources"), 1);
+}
+
+TEST_F(IngestTest, JsonlReingestRewritesOnlyChangedRecords) {
+    write_file(docs_ / "r.jsonl",
+               "{\"id\":\"a\",\"text\":\"Apple orchard.\"}\n{\"id\":\"b\",\"text\":\"Banana "
+               "grove.\"}\n{\"id\":\"c\",\"text\":\"Cherry tree.\"}\n");
+    ingest({docs_.path().string()});
+    const std::int64_t apple = count("SELECT id FROM chunks WHERE text LIKE 'Apple%'");
+    write_file(docs_ / "r.jsonl",
+               "{\"id\":\"a\",\"text\":\"Apple orchard.\"}\n{\"id\":\"b\",\"text\":\"Blueberry "
+               "bush.\"}\n");
+    bump_mtime(docs_ / "r.jsonl");
+
+    const IngestSummary again = ingest({docs_.path().string()});
+
+    EXPECT_EQ(again.n_files_updated, 1u);
+    EXPECT_EQ(again.n_chunks_added, 1u);
+    EXPECT_EQ(again.n_documents_removed, 1u);  // c
+    EXPECT_EQ(count("SELECT id FROM chunks WHERE text LIKE 'Apple%'"), apple);
+    EXPECT_EQ(fts_hits("banana"), 0);
+    EXPECT_EQ(fts_hits("blueberry"), 1);
+    EXPECT_EQ(fts_hits("cherry"), 0);
+}
+
+TEST_F(IngestTest, StreamAddsAndReplacesButNeverRemoves) {
+    Ingester ingester(*store_, options_);
+    ASSERT_TRUE(
+        ingester
+            .ingest_stream("{\"id\":1,\"text\":\"Kiwi.\"}\n{\"id\":2,\"text\":\"Lime.\"}", "stdin")
+            .has_value());
+
+    auto again = ingester.ingest_stream("{\"id\":2,\"text\":\"Mango.\"}", "stdin");
+
+    ASSERT_TRUE(again.has_value());
+    EXPECT_EQ(fts_hits("kiwi"), 1);
+    EXPECT_EQ(fts_hits("lime"), 0);
+    EXPECT_EQ(fts_hits("mango"), 1);
+}
+
+TEST_F(IngestTest, GlobsAndHiddenFilesFilterTheWalk) {
+    write_file(docs_ / "keep.md", "Kept markdown.");
+    write_file(docs_ / "drop.txt", "Dropped text.");
+    write_file(docs_ / "sub" / "also.md", "Also kept.");
+    write_file(docs_ / "sub" / "skip_me.md", "Excluded.");
+    write_file(docs_ / ".hidden" / "secret.md", "Hidden.");
+    options_.include_globs = {"*.md"};
+    options_.exclude_globs = {"skip_*"};
+
+    const IngestSummary summary = ingest({docs_.path().string()});
+
+    EXPECT_EQ(summary.n_files_added, 2u);
+    EXPECT_EQ(fts_hits("hidden"), 0);
+    EXPECT_EQ(fts_hits("dropped"), 0);
+    EXPECT_EQ(fts_hits("excluded"), 0);
+}
+
+TEST_F(IngestTest, MissingPathIsReportedAndSkipped) {
+    const IngestSummary summary = ingest({(docs_ / "nope.txt").string()});
+
+    EXPECT_EQ(summary.n_files_skipped, 1u);
+    ASSERT_EQ(summary.skipped.size(), 1u);
+    EXPECT_NE(summary.skipped[0].reason.find("no such file"), std::string::npos);
+}
+
+TEST_F(IngestTest, RemoveSourceDeletesItsChunksFromTheIndex) {
+    write_file(docs_ / "a.txt", "Zebra crossing.");
+    ingest({docs_.path().string()});
+    const std::string path = (docs_ / "a.txt").string();
+
+    auto n_removed = store_->remove_source(path);
+
+    ASSERT_TRUE(n_removed.has_value());
+    EXPECT_EQ(*n_removed, 1);
+    EXPECT_EQ(fts_hits("zebra"), 0);
+    EXPECT_EQ(count("SELECT count(*) FROM chunks"), 0);
+}
+
+}  // namespace
+}  // namespace lore::store

@@ -1,0 +1,105 @@
+// Schema creation, migration of an older KB, and refusal of a newer or damaged one.
+#include "store/schema.h"
+
+#include <gtest/gtest.h>
+
+#include "store/store.h"
+#include "store/text_analysis.h"
+#include "temp_dir.h"
+
+namespace lore::store {
+namespace {
+
+using lore::testing::TempDir;
+
+TEST(SchemaTest, FreshKbHasCurrentVersionAndWal) {
+    TempDir dir;
+
+    auto store = Store::open(dir.path());
+
+    ASSERT_TRUE(store.has_value()) << store.status().to_string();
+    EXPECT_EQ(*(*store)->db().query_int64("PRAGMA user_version"), kSchemaVersion);
+    auto mode_stmt = (*store)->db().prepare("PRAGMA journal_mode");
+    ASSERT_TRUE(mode_stmt.has_value());
+    ASSERT_TRUE(*mode_stmt->step());
+    EXPECT_EQ(mode_stmt->column_text(0), "wal");
+}
+
+TEST(SchemaTest, NewerVersionFailsClearly) {
+    TempDir dir;
+    {
+        auto store = Store::open(dir.path());
+        ASSERT_TRUE(store.has_value());
+        ASSERT_TRUE((*store)->db().exec("PRAGMA user_version = 99").is_ok());
+    }
+
+    auto reopened = Store::open(dir.path());
+
+    ASSERT_FALSE(reopened.has_value());
+    EXPECT_EQ(reopened.status().code(), StatusCode::kUnsupported);
+    EXPECT_NE(reopened.status().message().find("schema version 99, newer"), std::string::npos)
+        << reopened.status().message();
+}
+
+TEST(SchemaTest, VersionOneKbIsMigratedWithItsData) {
+    TempDir dir;
+    {
+        auto db = Db::open(dir / kDatabaseFileName, OpenMode::kReadWriteCreate);
+        ASSERT_TRUE(db.has_value());
+        ASSERT_TRUE(register_fts_tokenizer((*db)->handle()).is_ok());
+        ASSERT_TRUE(migrate_schema(**db, 1).is_ok());
+        ASSERT_TRUE((*db)
+                        ->exec("INSERT INTO sources VALUES (1, '/a.txt', 'txt', 'h', 1, 1, 1);"
+                               "INSERT INTO documents VALUES (1, 1, '', 'h', 'a', '{}');"
+                               "INSERT INTO chunks(document_id, ordinal, text, byte_begin, "
+                               "byte_end, page, section) VALUES (1, 0, 'migrating herons', 0, "
+                               "16, 0, '')")
+                        .is_ok());
+        ASSERT_EQ(*(*db)->query_int64("PRAGMA user_version"), 1);
+    }
+
+    auto store = Store::open(dir.path());
+
+    ASSERT_TRUE(store.has_value()) << store.status().to_string();
+    Db& db = (*store)->db();
+    EXPECT_EQ(*db.query_int64("PRAGMA user_version"), kSchemaVersion);
+    EXPECT_EQ(*db.query_int64("SELECT count(*) FROM embeddings"), 0);
+    EXPECT_EQ(*db.query_int64("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH 'heron'"), 1);
+}
+
+TEST(SchemaTest, NonDatabaseFileIsCorruption) {
+    TempDir dir;
+    lore::testing::write_file(dir / kDatabaseFileName, std::string(4096, 'x'));
+
+    auto store = Store::open(dir.path());
+
+    ASSERT_FALSE(store.has_value());
+    EXPECT_EQ(store.status().code(), StatusCode::kCorruption) << store.status().to_string();
+}
+
+TEST(SchemaTest, MissingKbWithoutCreateIsNotFound) {
+    TempDir dir;
+    StoreOptions options;
+    options.create_if_missing = false;
+
+    auto store = Store::open(dir / "absent", options);
+
+    ASSERT_FALSE(store.has_value());
+    EXPECT_EQ(store.status().code(), StatusCode::kNotFound);
+}
+
+TEST(SchemaTest, StopWordsAreDroppedAtIndexAndQueryTime) {
+    TempDir dir;
+    auto store = Store::open(dir.path());
+    ASSERT_TRUE(store.has_value());
+    std::vector<std::string> terms;
+
+    ASSERT_TRUE(fts_terms((*store)->db().handle(), "The running of the Herons", terms).is_ok());
+
+    EXPECT_EQ(terms, (std::vector<std::string>{"run", "heron"}));
+    EXPECT_EQ(fts_match_expression("the Running OF herons herons"), "\"running\" OR \"herons\"");
+    EXPECT_EQ(fts_match_expression("the of and"), "");
+}
+
+}  // namespace
+}  // namespace lore::store
