@@ -21,5 +21,10 @@ void add_kb_command(CLI::App& app, CommandContext& ctx);
 
 void add_generate_command(CLI::App& app, CommandContext& ctx);
 void add_bench_command(CLI::App& app, CommandContext& ctx);
+void add_tokenize_command(CLI::App& app, CommandContext& ctx);
+
+void add_ask_command(CLI::App& app, CommandContext& ctx);
+void add_calibrate_command(CLI::App& app, CommandContext& ctx);
+void add_eval_command(CLI::App& app, CommandContext& ctx);
 
 }  // namespace lore::cli

@@ -13,6 +13,10 @@ int main(int argc, char** argv) {
     // Subcommands, one line each (commands.h).
     lore::cli::add_generate_command(app, ctx);
     lore::cli::add_bench_command(app, ctx);
+    lore::cli::add_ask_command(app, ctx);
+    lore::cli::add_calibrate_command(app, ctx);
+    lore::cli::add_eval_command(app, ctx);
+    lore::cli::add_tokenize_command(app, ctx);
     lore::cli::add_inspect_command(app, ctx);
     lore::cli::add_world_command(app, ctx);
     lore::cli::add_ingest_command(app, ctx);

@@ -55,13 +55,19 @@ void VocabTokenizer::encode_spm(std::string_view text, std::vector<TokenId>& out
     if (symbols.empty()) {
         return;
     }
-    std::priority_queue<Bigram, std::vector<Bigram>, BigramAfter> queue;
+    std::vector<Bigram> storage;
+    storage.reserve(symbols.size());
+    std::priority_queue<Bigram, std::vector<Bigram>, BigramAfter> queue(BigramAfter{},
+                                                                        std::move(storage));
     const auto try_add = [&](std::int32_t left, std::int32_t right) {
         if (left < 0 || right < 0) {
             return;
         }
         const Symbol& l = symbols[static_cast<std::size_t>(left)];
         const Symbol& r = symbols[static_cast<std::size_t>(right)];
+        if (l.length + r.length > max_token_bytes_) {
+            return;  // cheap reject: no token is that long
+        }
         const std::string_view joined = text.substr(l.begin, l.length + r.length);
         const TokenId id = find_token(joined);
         if (id < 0 || !is_spm_merge_target(id)) {

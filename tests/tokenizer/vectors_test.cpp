@@ -131,5 +131,38 @@ TEST(TokenizerVectorsTest, DeepseekR1QwenFromNpmQwen3) {
     check_npm_vocab("tokenizer-qwen3", "deepseek-r1-qwen", "deepseek-r1-qwen");
 }
 
+// Encoding cost grows linearly: 1 MiB of mixed text (the test inputs repeated, plus long runs
+// of one character class) takes well under a second per vocabulary in a release build.
+TEST(TokenizerVectorsTest, MebibyteInputEncodesQuickly) {
+    const auto vectors = testing::read_vectors(kDir + "ggml-vocab-gpt-2.gguf.inp",
+                                               kDir + "ggml-vocab-gpt-2.gguf.out");
+    ASSERT_FALSE(vectors.empty());
+    std::string text;
+    while (text.size() < (1u << 20) - (1u << 17)) {
+        for (const auto& vector : vectors) {
+            text += vector.input;
+            text += '\n';
+        }
+    }
+    text += std::string(1u << 15, ' ') + "x" + std::string(1u << 15, 'a') +
+            std::string(1u << 15, '7') + std::string(1u << 15, '!');
+    for (const char* name : {"llama-spm", "gpt-2", "deepseek-llm", "falcon", "bert-bge"}) {
+        auto file = gguf::GgufFile::open(kDir + "ggml-vocab-" + name + ".gguf");
+        ASSERT_TRUE(file.is_ok()) << file.status().to_string();
+        auto tokenizer = Tokenizer::from_gguf(*file);
+        ASSERT_TRUE(tokenizer.is_ok()) << tokenizer.status().to_string();
+
+        const auto start = std::chrono::steady_clock::now();
+        const std::vector<TokenId> ids = (*tokenizer)->encode(text, false, false);
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+        std::printf("[ timing   ] %s: %zu bytes -> %zu tokens in %.3f s\n", name, text.size(),
+                    ids.size(), seconds);
+        EXPECT_LT(seconds, 5.0) << name;
+        EXPECT_FALSE(ids.empty());
+    }
+}
+
 }  // namespace
 }  // namespace lore::tokenizer
