@@ -33,8 +33,10 @@ struct SearchOptions {
     double rrf_k = 60.0;
     double weight_bm25 = 1.0;
     double weight_dense = 1.0;
-    // Dense: HNSW search breadth (ef); higher is slower and more exact.
-    int hnsw_ef = 64;
+    // Dense: HNSW search breadth (ef); higher is slower and more exact. 128 gives recall@10
+    // 0.9885 on 20k structured 384-d vectors (tests/retrieve/hnsw_recall_test.cpp); 64 gives
+    // 0.94, 200 gives 0.997.
+    int hnsw_ef = 128;
     // Dense: KBs with fewer embeddings than this are searched exactly (flat scan).
     std::int64_t flat_threshold = 20000;
     // Markers put around query terms in snippets.

@@ -56,7 +56,7 @@ struct HnswOptions {
     // Candidate list size while building.
     int ef_construction = 200;
     // Candidate list size while searching (raised to top_k when smaller).
-    int ef_search = 64;
+    int ef_search = 128;
     std::uint64_t seed = 100;
 };
 
