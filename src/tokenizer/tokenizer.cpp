@@ -172,7 +172,15 @@ Status VocabTokenizer::build(VocabData vocab) {
     }
     token_ids_.reserve(n_tokens);
     for (std::size_t i = 0; i < n_tokens; ++i) {
-        token_ids_[tokens_[i]] = static_cast<TokenId>(i);
+        // Text lookups serve the merge algorithms, so on a duplicated text (deepseek's added
+        // tokens repeat byte symbols such as "\u00fa") a normal token wins over a special
+        // one; otherwise the last id wins, as in llama.cpp. Special tokens are matched by
+        // their own ids in split_special.
+        const auto [it, inserted] = token_ids_.emplace(tokens_[i], static_cast<TokenId>(i));
+        if (!inserted && (!is_special_kind(kinds_[i]) ||
+                          is_special_kind(kinds_[static_cast<std::size_t>(it->second)]))) {
+            it->second = static_cast<TokenId>(i);
+        }
         max_token_bytes_ = std::max(max_token_bytes_, tokens_[i].size());
     }
 
@@ -374,11 +382,7 @@ void VocabTokenizer::build_special_trie() {
             continue;
         }
         const std::string& text = tokens_[i];
-        // A duplicated text maps to the id token_ids_ holds, so both paths agree.
-        const TokenId id = find_token(text);
-        if (id != static_cast<TokenId>(i)) {
-            continue;
-        }
+        const auto id = static_cast<TokenId>(i);  // of duplicated texts, the last wins
         std::int32_t node = 0;
         for (char c : text) {
             const auto byte = static_cast<std::uint8_t>(c);

@@ -206,6 +206,22 @@ TEST(BpeTokenizerTest, UserDefinedTokensSplitEvenWithoutParseSpecial) {
     EXPECT_EQ(parsed, (Ids{257, 256}));
 }
 
+TEST(BpeTokenizerTest, UserDefinedDuplicateOfByteSymbolKeepsBytesLossless) {
+    // As in deepseek's vocabularies: an added token "\u00fa" repeats the symbol of byte 0xFA.
+    VocabData vocab = bpe_vocab({"\xc3\xba"}, {});
+    vocab.kinds.assign(vocab.tokens.size(), TokenKind::kNormal);
+    vocab.kinds[256] = TokenKind::kUserDefined;
+    auto tokenizer = make(std::move(vocab));
+
+    const Ids byte = tokenizer->encode("\xfa", false, false);
+    const Ids text = tokenizer->encode("\xc3\xba", false, false);
+
+    EXPECT_EQ(byte, (Ids{0xFA}));
+    EXPECT_EQ(tokenizer->decode(byte, false), "\xfa");
+    EXPECT_EQ(text, (Ids{256}));
+    EXPECT_EQ(tokenizer->decode(text, false), "\xc3\xba");
+}
+
 TEST(BpeTokenizerTest, LongestSpecialTokenWins) {
     VocabData vocab = bpe_vocab({"<a>", "<a><b>"}, {});
     vocab.kinds.assign(vocab.tokens.size(), TokenKind::kNormal);
