@@ -148,7 +148,12 @@ public:
     Status read_string(std::string_view field, std::string_view* out) {
         const std::uint64_t start = pos_;
         std::uint64_t length = 0;
-        LORE_RETURN_IF_ERROR(read(std::string(field) + " length", &length));
+        if (remaining() < sizeof(length)) {  // checked here to keep the hot path allocation-free
+            return corrupt(std::string(field) + " length at byte " + num(pos_) +
+                           " needs 8 bytes, only " + num(remaining()) + " remain (file truncated)");
+        }
+        std::memcpy(&length, bytes_.data() + pos_, sizeof(length));
+        pos_ += sizeof(length);
         if (length > remaining()) {
             return corrupt(std::string(field) + " length " + num(length) + " at byte " +
                            num(start) + " exceeds remaining " + num(remaining()) + " bytes");
@@ -392,16 +397,18 @@ Status parse_tensor_info(Parser& parser, std::uint64_t tensor_idx, GgufContents&
         const std::uint64_t at = parser.pos();
         std::uint64_t ne = 0;
         LORE_RETURN_IF_ERROR(parser.read("ne", &ne));
-        const std::string field = "ne[" + num(dim_idx) + "] = " + num(ne) + " at byte " + num(at);
+        auto field = [&] {
+            return "ne[" + num(dim_idx) + "] = " + num(ne) + " at byte " + num(at);
+        };
         if (ne == 0) {
-            return parser.corrupt(field + " is zero (empty tensors are rejected)");
+            return parser.corrupt(field() + " is zero (empty tensors are rejected)");
         }
         if (ne > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-            return parser.corrupt(field + " exceeds the int64 range");
+            return parser.corrupt(field() + " exceeds the int64 range");
         }
         if (__builtin_mul_overflow(n_elements, ne, &n_elements) ||
             n_elements > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-            return parser.corrupt("element count overflows at " + field);
+            return parser.corrupt("element count overflows at " + field());
         }
         info.ne.push_back(static_cast<std::int64_t>(ne));
     }
