@@ -25,7 +25,7 @@ enum Stream : std::uint64_t {
 };
 
 constexpr std::array<const char*, 4> kCitySuffixes = {"vik", "holm", "dor", "mar"};
-constexpr std::array<const char*, 3> kCountrySuffixes = {"land", "stan", "mark"};
+constexpr std::array<const char*, 3> kCountrySuffixes = {"ia", "land", "stan"};
 constexpr std::array<const char*, 10> kCompanySuffixes = {
     "Systems", "Labs",   "Works",  "Industries", "Dynamics",
     "Foods",   "Motors", "Energy", "Media",      "Analytics"};

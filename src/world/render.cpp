@@ -391,6 +391,7 @@ std::map<std::string, std::vector<QaRecord>> qa_splits(const World& w) {
     constexpr std::size_t kCalibrationPerPopulation = 40;
     constexpr std::size_t kMultihopPerPopulation = 50;
     std::size_t n_updated_seen = 0;
+    std::size_t n_known_calibration = 0;
     std::vector<const Person*> multihop_people;
     for (std::size_t i = 0; i < known.size(); ++i) {
         const Person& p = *known[i];
@@ -404,7 +405,8 @@ std::map<std::string, std::vector<QaRecord>> qa_splits(const World& w) {
             const bool for_calibration = n_updated_seen++ % 6 == 5;
             splits[for_calibration ? "calibration" : "updated"].push_back(person_question(
                 w, for_calibration ? "calibration" : "updated", p, changed_relation(p), false));
-        } else if (i % 5 == 2 && splits["calibration"].size() < kCalibrationPerPopulation) {
+        } else if (i % 5 == 2 && n_known_calibration < kCalibrationPerPopulation) {
+            ++n_known_calibration;
             splits["calibration"].push_back(person_question(
                 w, "calibration", p, static_cast<Relation>((i + 3) % kNumRelations), false));
         } else if (i % 5 == 4 && multihop_people.size() < kMultihopPerPopulation) {
