@@ -42,10 +42,12 @@ public:
     virtual ~Tokenizer() = default;
 
     // Token ids for `text`. add_special: BOS/EOS (and BERT's CLS/SEP) as the metadata's
-    // add_bos/add_eos say. parse_special: text of control/user-defined tokens in `text`
-    // becomes those tokens; otherwise it is tokenized as plain text. Invalid UTF-8 is
-    // tokenized byte by byte, never rejected.
-    virtual std::vector<TokenId> encode(std::string_view text, bool add_special,
+    // add_bos/add_eos say. parse_special: text of control tokens in `text` becomes those
+    // tokens; otherwise it is tokenized as plain text. User-defined tokens are always split
+    // out (as llama.cpp and HF tokenizers do); overlapping matches go leftmost-longest.
+    // Invalid UTF-8 is tokenized byte by byte, never rejected.
+    virtual std::vector<TokenId> encode(std::string_view text,
+                                        bool add_special,
                                         bool parse_special) const = 0;
 
     // The bytes a token stands for when detokenized (SentencePiece's U+2581 becomes a
@@ -53,8 +55,11 @@ public:
     // tokens give "" unless `render_special`. A piece may be part of a UTF-8 sequence.
     virtual std::string token_to_piece(TokenId id, bool render_special) const = 0;
 
-    // Concatenated pieces, with the model's detokenizer cleanups (e.g. the SentencePiece
-    // leading space after BOS is removed).
+    // Concatenated pieces, with the model's detokenizer cleanups: the SentencePiece and
+    // WordPiece leading space of the first word (after BOS/CLS) is removed, and WordPiece
+    // output gets llama.cpp's clean-up of spaces before punctuation. Byte-level BPE is
+    // lossless: decode(encode(x, false, false), false) == x for any bytes x whose byte
+    // symbols are normal tokens (all of GPT-2's and Llama 3's).
     virtual std::string decode(std::span<const TokenId> ids, bool render_special) const = 0;
 
     virtual TokenizerModel model() const = 0;
