@@ -163,7 +163,7 @@ Result<std::vector<DocumentRecord>> Ingester::jsonl_documents(std::string_view b
         LORE_RETURN_IF_ERROR(
             skip(summary, std::string(name), Status::invalid_argument("store: jsonl: " + problem)));
     }
-    std::unordered_map<std::string, std::string> old_hashes;
+    std::unordered_map<std::string, std::int64_t> old_hashes;
     if (source_id != 0) {
         LORE_ASSIGN_OR_RETURN(auto hashes, store_.document_hashes(source_id));
         old_hashes.insert(hashes.begin(), hashes.end());
@@ -179,7 +179,7 @@ Result<std::vector<DocumentRecord>> Ingester::jsonl_documents(std::string_view b
         hasher.update(record.metadata_json);
         doc.content_hash = hasher.hex_digest();
         auto old = old_hashes.find(doc.key);
-        if (old != old_hashes.end() && old->second == doc.content_hash) {
+        if (old != old_hashes.end() && old->second == hash_prefix64(doc.content_hash)) {
             documents.push_back(std::move(doc));  // unchanged: no chunks needed
             continue;
         }

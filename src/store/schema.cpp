@@ -21,22 +21,22 @@ CREATE TABLE sources(
     ingested_at_s INTEGER NOT NULL);
 CREATE TABLE documents(
     id INTEGER PRIMARY KEY,
-    source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+    source_id INTEGER NOT NULL,
     doc_key TEXT NOT NULL,
-    content_hash TEXT NOT NULL,
-    title TEXT NOT NULL,
-    metadata TEXT NOT NULL DEFAULT '{}',
-    UNIQUE(source_id, doc_key));
+    content_hash INTEGER NOT NULL,
+    first_chunk_id INTEGER NOT NULL,
+    n_chunks INTEGER NOT NULL,
+    title TEXT,
+    metadata TEXT);
+CREATE INDEX documents_by_source ON documents(source_id);
 CREATE TABLE chunks(
     id INTEGER PRIMARY KEY AUTOINCREMENT,
-    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    ordinal INTEGER NOT NULL,
+    document_id INTEGER NOT NULL,
     text TEXT NOT NULL,
     byte_begin INTEGER NOT NULL,
     byte_end INTEGER NOT NULL,
     page INTEGER NOT NULL,
     section TEXT NOT NULL);
-CREATE INDEX chunks_by_document ON chunks(document_id);
 CREATE VIRTUAL TABLE chunks_fts USING fts5(
     text, content='chunks', content_rowid='id', tokenize='porter lore_en');
 CREATE TRIGGER chunks_fts_insert AFTER INSERT ON chunks BEGIN
@@ -50,9 +50,7 @@ END;
 // Version 2: embeddings, and a generation counter that vector-index files compare with to
 // know whether they are stale.
 constexpr std::string_view kMigration2 = R"sql(
-CREATE TABLE embeddings(
-    chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE,
-    vector BLOB NOT NULL);
+CREATE TABLE embeddings(chunk_id INTEGER PRIMARY KEY, vector BLOB NOT NULL);
 INSERT INTO kb_meta(key, value) VALUES ('vectors_generation', 0);
 CREATE TRIGGER embeddings_generation_insert AFTER INSERT ON embeddings BEGIN
     UPDATE kb_meta SET value = value + 1 WHERE key = 'vectors_generation';

@@ -23,7 +23,28 @@ std::span<const std::byte> as_bytes(std::span<const float> values) {
     return std::as_bytes(values);
 }
 
+std::string hex64(std::int64_t value) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    const auto bits = static_cast<std::uint64_t>(value);
+    std::string out(16, '0');
+    for (int digit = 0; digit < 16; ++digit) {
+        out[static_cast<std::size_t>(digit)] = kHex[(bits >> (60 - 4 * digit)) & 0xf];
+    }
+    return out;
+}
+
 }  // namespace
+
+std::int64_t hash_prefix64(std::string_view hex_digest) {
+    std::uint64_t bits = 0;
+    for (std::size_t i = 0; i < 16 && i < hex_digest.size(); ++i) {
+        const char c = hex_digest[i];
+        const std::uint64_t digit = c >= 'a' ? static_cast<std::uint64_t>(c - 'a' + 10)
+                                             : static_cast<std::uint64_t>(c - '0');
+        bits = (bits << 4) | (digit & 0xf);
+    }
+    return static_cast<std::int64_t>(bits);
+}
 
 Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& dir,
                                            const StoreOptions& options) {
@@ -49,7 +70,6 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& dir,
     // kill test proves it); only an OS crash may lose the last commits, never corrupt.
     LORE_RETURN_IF_ERROR(db->exec("PRAGMA journal_mode=WAL"));
     LORE_RETURN_IF_ERROR(db->exec("PRAGMA synchronous=NORMAL"));
-    LORE_RETURN_IF_ERROR(db->exec("PRAGMA foreign_keys=ON"));
     LORE_RETURN_IF_ERROR(register_fts_tokenizer(db->handle()));
     // A file that is not SQLite fails here, with kCorruption ("file is not a database").
     LORE_RETURN_IF_ERROR(migrate_schema(*db));
@@ -85,28 +105,43 @@ Result<std::optional<SourceRow>> Store::find_source(std::string_view path) {
     return std::optional<SourceRow>(std::move(row));
 }
 
-Result<std::vector<std::pair<std::string, std::string>>> Store::document_hashes(
+Result<std::vector<std::pair<std::string, std::int64_t>>> Store::document_hashes(
     std::int64_t source_id) {
     LORE_ASSIGN_OR_RETURN(Stmt stmt, db_->prepare("SELECT doc_key, content_hash FROM documents "
                                                   "WHERE source_id=?"));
     stmt.bind(1, source_id);
-    std::vector<std::pair<std::string, std::string>> out;
+    std::vector<std::pair<std::string, std::int64_t>> out;
     while (true) {
         LORE_ASSIGN_OR_RETURN(bool has_row, stmt.step());
         if (!has_row) {
             break;
         }
-        out.emplace_back(stmt.column_text(0), stmt.column_text(1));
+        out.emplace_back(stmt.column_text(0), stmt.column_int64(1));
     }
     return out;
 }
 
 Result<std::int64_t> Store::delete_document(std::int64_t document_id) {
-    LORE_ASSIGN_OR_RETURN(Stmt * count, cached("SELECT count(*) FROM chunks WHERE document_id=?"));
-    count->bind(1, document_id);
-    LORE_ASSIGN_OR_RETURN(bool has_row, count->step());
-    const std::int64_t n_chunks = has_row ? count->column_int64(0) : 0;
-    count->reset();
+    LORE_ASSIGN_OR_RETURN(Stmt * range,
+                          cached("SELECT first_chunk_id, n_chunks FROM documents WHERE id=?"));
+    range->bind(1, document_id);
+    LORE_ASSIGN_OR_RETURN(bool has_row, range->step());
+    if (!has_row) {
+        return std::int64_t{0};
+    }
+    const std::int64_t first = range->column_int64(0);
+    const std::int64_t n_chunks = range->column_int64(1);
+    range->reset();
+    if (n_chunks > 0) {
+        LORE_ASSIGN_OR_RETURN(Stmt * del_embeddings,
+                              cached("DELETE FROM embeddings WHERE chunk_id BETWEEN ? AND ?"));
+        del_embeddings->bind(1, first).bind(2, first + n_chunks - 1);
+        LORE_RETURN_IF_ERROR(del_embeddings->run());
+        LORE_ASSIGN_OR_RETURN(Stmt * del_chunks,
+                              cached("DELETE FROM chunks WHERE id BETWEEN ? AND ?"));
+        del_chunks->bind(1, first).bind(2, first + n_chunks - 1);
+        LORE_RETURN_IF_ERROR(del_chunks->run());
+    }
     LORE_ASSIGN_OR_RETURN(Stmt * del, cached("DELETE FROM documents WHERE id=?"));
     del->bind(1, document_id);
     LORE_RETURN_IF_ERROR(del->run());
@@ -133,29 +168,44 @@ Status Store::check_embedding_model(int dim, std::string_view model_id) {
 
 Status Store::insert_document(std::int64_t source_id,
                               const DocumentRecord& doc,
-                              ReplaceStats& stats) {
+                              ReplaceStats& stats,
+                              std::int64_t& next_chunk_id) {
+    // Chunk ids are AUTOINCREMENT and this transaction holds the write lock, so the chunks get
+    // the ids [next_chunk_id, next_chunk_id + n); checked below.
+    const auto n_chunks = static_cast<std::int64_t>(doc.chunks.size());
     LORE_ASSIGN_OR_RETURN(Stmt * insert_doc_ptr,
-                          cached("INSERT INTO documents(source_id, doc_key, content_hash, title, "
-                                 "metadata) VALUES (?, ?, ?, ?, ?)"));
+                          cached("INSERT INTO documents(source_id, doc_key, content_hash, "
+                                 "first_chunk_id, n_chunks, title, metadata) VALUES (?, ?, ?, ?, "
+                                 "?, ?, ?)"));
     Stmt& insert_doc = *insert_doc_ptr;
     insert_doc.bind(1, source_id)
         .bind(2, doc.key)
-        .bind(3, doc.content_hash)
-        .bind(4, doc.title)
-        .bind(5, doc.metadata_json);
+        .bind(3, hash_prefix64(doc.content_hash))
+        .bind(4, next_chunk_id)
+        .bind(5, n_chunks);
+    if (doc.title.empty()) {
+        insert_doc.bind_null(6);
+    } else {
+        insert_doc.bind(6, doc.title);
+    }
+    if (doc.metadata_json.empty() || doc.metadata_json == "{}") {
+        insert_doc.bind_null(7);
+    } else {
+        insert_doc.bind(7, doc.metadata_json);
+    }
     LORE_RETURN_IF_ERROR(insert_doc.run());
     const std::int64_t document_id = db_->last_insert_rowid();
     LORE_ASSIGN_OR_RETURN(Stmt * insert_chunk_ptr,
-                          cached("INSERT INTO chunks(document_id, ordinal, text, byte_begin, "
-                                 "byte_end, page, section) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+                          cached("INSERT INTO chunks(id, document_id, text, byte_begin, byte_end, "
+                                 "page, section) VALUES (?, ?, ?, ?, ?, ?, ?)"));
     LORE_ASSIGN_OR_RETURN(Stmt * insert_embedding_ptr,
                           cached("INSERT INTO embeddings(chunk_id, vector) VALUES (?, ?)"));
     Stmt& insert_chunk = *insert_chunk_ptr;
     Stmt& insert_embedding = *insert_embedding_ptr;
-    std::int64_t ordinal = 0;
     for (const ChunkRecord& chunk : doc.chunks) {
-        insert_chunk.bind(1, document_id)
-            .bind(2, ordinal++)
+        const std::int64_t chunk_id = next_chunk_id++;
+        insert_chunk.bind(1, chunk_id)
+            .bind(2, document_id)
             .bind(3, chunk.text)
             .bind(4, static_cast<std::int64_t>(chunk.byte_begin))
             .bind(5, static_cast<std::int64_t>(chunk.byte_end))
@@ -163,7 +213,7 @@ Status Store::insert_document(std::int64_t source_id,
             .bind(7, chunk.section);
         LORE_RETURN_IF_ERROR(insert_chunk.run());
         if (!chunk.embedding.empty()) {
-            insert_embedding.bind(1, db_->last_insert_rowid())
+            insert_embedding.bind(1, chunk_id)
                 .bind_blob(2, as_bytes(std::span<const float>(chunk.embedding)));
             LORE_RETURN_IF_ERROR(insert_embedding.run());
         }
@@ -211,21 +261,25 @@ Result<ReplaceStats> Store::replace_source(const SourceRecord& source,
     LORE_ASSIGN_OR_RETURN(Stmt existing, db_->prepare("SELECT doc_key, id, content_hash FROM "
                                                       "documents WHERE source_id=?"));
     existing.bind(1, source_id);
-    std::unordered_map<std::string, std::pair<std::int64_t, std::string>> old_docs;
+    std::unordered_map<std::string, std::pair<std::int64_t, std::int64_t>> old_docs;
     while (true) {
         LORE_ASSIGN_OR_RETURN(bool has_row, existing.step());
         if (!has_row) {
             break;
         }
-        old_docs.emplace(
-            std::string(existing.column_text(0)),
-            std::make_pair(existing.column_int64(1), std::string(existing.column_text(2))));
+        old_docs.emplace(std::string(existing.column_text(0)),
+                         std::make_pair(existing.column_int64(1), existing.column_int64(2)));
     }
 
+    // Explicit chunk ids continue the AUTOINCREMENT sequence, which never reuses an id.
+    LORE_ASSIGN_OR_RETURN(std::int64_t last_chunk_id,
+                          db_->query_int64("SELECT coalesce((SELECT seq FROM sqlite_sequence "
+                                           "WHERE name='chunks'), 0)"));
+    std::int64_t next_chunk_id = last_chunk_id + 1;
     for (const DocumentRecord& doc : documents) {
         auto it = old_docs.find(doc.key);
         if (it != old_docs.end()) {
-            if (it->second.second == doc.content_hash) {
+            if (it->second.second == hash_prefix64(doc.content_hash)) {
                 stats.n_documents_unchanged += 1;
                 old_docs.erase(it);
                 continue;
@@ -234,7 +288,7 @@ Result<ReplaceStats> Store::replace_source(const SourceRecord& source,
             stats.n_chunks_removed += static_cast<std::size_t>(n_removed);
             old_docs.erase(it);
         }
-        LORE_RETURN_IF_ERROR(insert_document(source_id, doc, stats));
+        LORE_RETURN_IF_ERROR(insert_document(source_id, doc, stats, next_chunk_id));
     }
     if (!source.is_stream) {
         for (const auto& [key, id_and_hash] : old_docs) {
@@ -258,16 +312,33 @@ Status Store::touch_source(std::int64_t source_id,
 
 Result<std::int64_t> Store::remove_source(std::string_view path) {
     LORE_ASSIGN_OR_RETURN(Transaction txn, Transaction::begin_write(*db_));
-    LORE_ASSIGN_OR_RETURN(Stmt count, db_->prepare("SELECT count(*) FROM documents d JOIN sources "
-                                                   "s ON d.source_id=s.id WHERE s.path=?"));
-    count.bind(1, path);
-    LORE_ASSIGN_OR_RETURN(bool has_row, count.step());
-    const std::int64_t n_documents = has_row ? count.column_int64(0) : 0;
-    LORE_ASSIGN_OR_RETURN(Stmt del, db_->prepare("DELETE FROM sources WHERE path=?"));
-    del.bind(1, path);
+    LORE_ASSIGN_OR_RETURN(std::optional<SourceRow> source, find_source(path));
+    if (!source) {
+        return std::int64_t{0};
+    }
+    LORE_ASSIGN_OR_RETURN(auto documents, document_ids(source->id));
+    for (std::int64_t document_id : documents) {
+        LORE_RETURN_IF_ERROR(delete_document(document_id).status());
+    }
+    LORE_ASSIGN_OR_RETURN(Stmt del, db_->prepare("DELETE FROM sources WHERE id=?"));
+    del.bind(1, source->id);
     LORE_RETURN_IF_ERROR(del.run());
     LORE_RETURN_IF_ERROR(txn.commit());
-    return n_documents;
+    return static_cast<std::int64_t>(documents.size());
+}
+
+Result<std::vector<std::int64_t>> Store::document_ids(std::int64_t source_id) {
+    LORE_ASSIGN_OR_RETURN(Stmt stmt, db_->prepare("SELECT id FROM documents WHERE source_id=?"));
+    stmt.bind(1, source_id);
+    std::vector<std::int64_t> out;
+    while (true) {
+        LORE_ASSIGN_OR_RETURN(bool has_row, stmt.step());
+        if (!has_row) {
+            break;
+        }
+        out.push_back(stmt.column_int64(0));
+    }
+    return out;
 }
 
 Result<std::vector<SourceRow>> Store::list_sources() {
@@ -295,8 +366,8 @@ Result<std::vector<SourceRow>> Store::list_sources() {
 Result<std::vector<DocumentRow>> Store::list_documents() {
     LORE_ASSIGN_OR_RETURN(Transaction txn, Transaction::begin_read(*db_));
     LORE_ASSIGN_OR_RETURN(Stmt stmt,
-                          db_->prepare("SELECT d.id, s.path, d.doc_key, d.title, d.content_hash, "
-                                       "(SELECT count(*) FROM chunks c WHERE c.document_id=d.id) "
+                          db_->prepare("SELECT d.id, s.path, d.doc_key, "
+                                       "coalesce(d.title, ''), d.content_hash, d.n_chunks "
                                        "FROM documents d JOIN sources s ON d.source_id=s.id "
                                        "ORDER BY s.path, d.doc_key"));
     std::vector<DocumentRow> out;
@@ -310,7 +381,7 @@ Result<std::vector<DocumentRow>> Store::list_documents() {
         row.source = stmt.column_text(1);
         row.key = stmt.column_text(2);
         row.title = stmt.column_text(3);
-        row.content_hash = stmt.column_text(4);
+        row.content_hash = hex64(stmt.column_int64(4));
         row.n_chunks = stmt.column_int64(5);
         out.push_back(std::move(row));
     }
@@ -343,11 +414,11 @@ Result<std::vector<std::int64_t>> Store::chunk_ids() {
 }
 
 Result<std::vector<ChunkRow>> Store::chunks_by_id(std::span<const std::int64_t> ids) {
-    LORE_ASSIGN_OR_RETURN(Stmt stmt,
-                          db_->prepare("SELECT c.id, s.path, d.doc_key, d.title, c.text, "
-                                       "c.byte_begin, c.byte_end, c.page, c.section FROM chunks c "
-                                       "JOIN documents d ON c.document_id=d.id JOIN sources s ON "
-                                       "d.source_id=s.id WHERE c.id=?"));
+    LORE_ASSIGN_OR_RETURN(
+        Stmt stmt, db_->prepare("SELECT c.id, s.path, d.doc_key, coalesce(d.title, ''), c.text, "
+                                "c.byte_begin, c.byte_end, c.page, c.section FROM chunks c "
+                                "JOIN documents d ON c.document_id=d.id JOIN sources s ON "
+                                "d.source_id=s.id WHERE c.id=?"));
     std::vector<ChunkRow> out;
     out.reserve(ids.size());
     for (std::int64_t id : ids) {
@@ -384,8 +455,16 @@ Status Store::put_embeddings(std::span<const std::int64_t> chunk_ids,
     LORE_RETURN_IF_ERROR(check_embedding_model(dim, model_id));
     LORE_ASSIGN_OR_RETURN(Stmt stmt, db_->prepare("INSERT OR REPLACE INTO embeddings(chunk_id, "
                                                   "vector) VALUES (?, ?)"));
+    LORE_ASSIGN_OR_RETURN(Stmt exists, db_->prepare("SELECT 1 FROM chunks WHERE id=?"));
     const auto n_dim = static_cast<std::size_t>(dim);
     for (std::size_t row_idx = 0; row_idx < chunk_ids.size(); ++row_idx) {
+        exists.bind(1, chunk_ids[row_idx]);
+        LORE_ASSIGN_OR_RETURN(bool has_chunk, exists.step());
+        exists.reset();
+        if (!has_chunk) {
+            return Status::invalid_argument("store: embeddings: no chunk " +
+                                            std::to_string(chunk_ids[row_idx]));
+        }
         stmt.bind(1, chunk_ids[row_idx])
             .bind_blob(2, as_bytes(vectors.subspan(row_idx * n_dim, n_dim)));
         Status status = stmt.run();

@@ -41,8 +41,8 @@ struct ChunkRecord {
 };
 
 struct DocumentRecord {
-    std::string key;  // "" for a whole file; the record id for JSONL
-    std::string content_hash;
+    std::string key;           // "" for a whole file; the record id for JSONL
+    std::string content_hash;  // hex SHA-256; documents keep its first 64 bits
     std::string title;
     std::string metadata_json = "{}";
     std::vector<ChunkRecord> chunks;
@@ -74,7 +74,7 @@ struct DocumentRow {
     std::string source;
     std::string key;
     std::string title;
-    std::string content_hash;
+    std::string content_hash;  // first 64 bits of the SHA-256, 16 hex digits
     std::int64_t n_chunks = 0;
 };
 
@@ -105,9 +105,12 @@ struct StoreCounts {
     std::int64_t n_embeddings = 0;
 };
 
+// The first 64 bits of a hex SHA-256 as a signed integer (documents.content_hash).
+std::int64_t hash_prefix64(std::string_view hex_digest);
+
 class Store {
 public:
-    // Opens DIR/kb.sqlite (WAL, foreign keys on), registers the FTS tokenizer and migrates.
+    // Opens DIR/kb.sqlite (WAL), registers the FTS tokenizer and migrates.
     static Result<std::unique_ptr<Store>> open(const std::filesystem::path& dir,
                                                const StoreOptions& options = {});
 
@@ -116,9 +119,10 @@ public:
     const std::filesystem::path& dir() const { return dir_; }
 
     Result<std::optional<SourceRow>> find_source(std::string_view path);
+    Result<std::vector<std::int64_t>> document_ids(std::int64_t source_id);
 
-    // Content hashes of the source's documents, by key (empty when the source is new).
-    Result<std::vector<std::pair<std::string, std::string>>> document_hashes(
+    // Content hashes (hash_prefix64) of the source's documents, by key.
+    Result<std::vector<std::pair<std::string, std::int64_t>>> document_hashes(
         std::int64_t source_id);
 
     // In one transaction: upserts the source row and makes its documents `documents`.
@@ -159,7 +163,11 @@ private:
     Store(std::unique_ptr<Db> db, std::filesystem::path dir)
         : db_(std::move(db)), dir_(std::move(dir)) {}
 
-    Status insert_document(std::int64_t source_id, const DocumentRecord& doc, ReplaceStats& stats);
+    Status insert_document(std::int64_t source_id,
+                           const DocumentRecord& doc,
+                           ReplaceStats& stats,
+                           std::int64_t& next_chunk_id);
+    // Deletes a document, its chunks and their embeddings; returns the number of chunks.
     Result<std::int64_t> delete_document(std::int64_t document_id);
     Status check_embedding_model(int dim, std::string_view model_id);
     // A prepared statement kept for the life of the connection (hot paths of an ingest).

@@ -106,10 +106,17 @@ void expect_whole_versions(Store& store,
                            const std::map<std::string, std::vector<std::string>>& expected) {
     auto txn = Transaction::begin_read(store.db());
     ASSERT_TRUE(txn.has_value());
-    auto docs = store.db().prepare("SELECT id, content_hash FROM documents");
+    // Each source (file) has exactly its one document: none lost between delete and insert.
+    EXPECT_EQ(*store.db().query_int64("SELECT count(*) FROM sources s WHERE (SELECT count(*) "
+                                      "FROM documents d WHERE d.source_id = s.id) != 1"),
+              0);
+    EXPECT_EQ(*store.db().query_int64("SELECT count(*) FROM chunks c WHERE NOT EXISTS (SELECT 1 "
+                                      "FROM documents d WHERE d.id = c.document_id)"),
+              0);
+    auto docs = store.db().prepare(
+        "SELECT d.id, s.content_hash FROM documents d JOIN sources s ON d.source_id = s.id");
     ASSERT_TRUE(docs.has_value());
-    auto chunks =
-        store.db().prepare("SELECT text FROM chunks WHERE document_id=? ORDER BY ordinal");
+    auto chunks = store.db().prepare("SELECT text FROM chunks WHERE document_id=? ORDER BY id");
     ASSERT_TRUE(chunks.has_value());
     while (*docs->step()) {
         const std::string hash(docs->column_text(1));

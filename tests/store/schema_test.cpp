@@ -50,10 +50,9 @@ TEST(SchemaTest, VersionOneKbIsMigratedWithItsData) {
         ASSERT_TRUE(migrate_schema(**db, 1).is_ok());
         ASSERT_TRUE((*db)
                         ->exec("INSERT INTO sources VALUES (1, '/a.txt', 'txt', 'h', 1, 1, 1);"
-                               "INSERT INTO documents VALUES (1, 1, '', 'h', 'a', '{}');"
-                               "INSERT INTO chunks(document_id, ordinal, text, byte_begin, "
-                               "byte_end, page, section) VALUES (1, 0, 'migrating herons', 0, "
-                               "16, 0, '')")
+                               "INSERT INTO documents VALUES (1, 1, '', 7, 1, 1, 'a', NULL);"
+                               "INSERT INTO chunks(document_id, text, byte_begin, byte_end, "
+                               "page, section) VALUES (1, 'migrating herons', 0, 16, 0, '')")
                         .is_ok());
         ASSERT_EQ(*(*db)->query_int64("PRAGMA user_version"), 1);
     }

@@ -1,0 +1,178 @@
+// Dense-search benchmark (run by hand, not in CI):
+//   build/<dir>/bench/retrieve/lore_bench_dense [N=100000]
+// On N structured 384-d vectors (tests/retrieve/structured_vectors.h: 32-d Gaussian latent,
+// fixed random map, a little noise, normalised) and 1,000 queries: HNSW build rate (lore at
+// 1 and all threads on 20k; hnswlib alone at 1 thread on 20k), recall@10 and queries/s per ef
+// for lore's HnswIndex and for hnswlib alone on the same graph (1 thread), 2-thread QPS, and
+// flat (exact) vs HNSW queries/s by KB size, to place the flat_threshold default.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <numeric>
+#include <thread>
+#include <vector>
+
+#include <hnswlib/hnswlib.h>
+
+#include "../../tests/retrieve/structured_vectors.h"
+#include "core/thread_pool.h"
+#include "retrieve/vector_index.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using lore::retrieve::ScoredChunk;
+
+double since_s(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+constexpr int kDim = 384;
+constexpr int kTopK = 10;
+
+std::vector<std::int64_t> iota_ids(std::size_t n) {
+    std::vector<std::int64_t> ids(n);
+    std::iota(ids.begin(), ids.end(), 0);
+    return ids;
+}
+
+double recall(const std::vector<std::vector<ScoredChunk>>& truth,
+              const std::vector<std::vector<std::int64_t>>& got) {
+    std::size_t n_found = 0, n_total = 0;
+    for (std::size_t q = 0; q < truth.size(); ++q) {
+        for (const ScoredChunk& t : truth[q]) {
+            n_found += std::count(got[q].begin(), got[q].end(), t.chunk_id) > 0 ? 1 : 0;
+            ++n_total;
+        }
+    }
+    return static_cast<double>(n_found) / static_cast<double>(n_total);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const std::size_t n = argc > 1 ? std::stoul(argv[1]) : 100000;
+    constexpr std::size_t kQueries = 1000;
+    const lore::testing::StructuredVectors gen;
+    const std::vector<float> corpus = gen.make(n, 21);
+    const std::vector<float> queries = gen.make(kQueries, 22);
+    const std::vector<std::int64_t> ids = iota_ids(n);
+    auto query = [&](std::size_t q) {
+        return std::span<const float>(queries.data() + q * kDim, kDim);
+    };
+
+    // Exact answers, and the flat scan's speed at full size.
+    const lore::retrieve::FlatIndex flat(ids, corpus, kDim);
+    std::vector<std::vector<ScoredChunk>> truth(kQueries);
+    Clock::time_point start = Clock::now();
+    for (std::size_t q = 0; q < kQueries; ++q) {
+        truth[q] = flat.search(query(q), kTopK);
+    }
+    std::printf("flat exact on %zu: %.0f queries/s (1 thread)\n", n, kQueries / since_s(start));
+
+    // Build rates on 20k.
+    const std::size_t n_small = std::min<std::size_t>(20000, n);
+    const std::span<const float> small(corpus.data(), n_small * kDim);
+    const std::span<const std::int64_t> small_ids(ids.data(), n_small);
+    lore::retrieve::HnswOptions options;
+    {
+        lore::ThreadPool one(1);
+        start = Clock::now();
+        auto built = lore::retrieve::HnswIndex::build(small_ids, small, kDim, options, &one);
+        std::printf("build 20k, lore 1 thread: %.0f vectors/s\n", n_small / since_s(start));
+        hnswlib::InnerProductSpace space(kDim);
+        hnswlib::HierarchicalNSW<float> raw(&space, n_small, 16, 200, 100);
+        start = Clock::now();
+        for (std::size_t i = 0; i < n_small; ++i) {
+            raw.addPoint(corpus.data() + i * kDim, i);
+        }
+        std::printf("build 20k, hnswlib alone 1 thread: %.0f vectors/s\n",
+                    n_small / since_s(start));
+    }
+    lore::ThreadPool pool(0);
+    start = Clock::now();
+    auto index = lore::retrieve::HnswIndex::build(ids, corpus, kDim, options, &pool).value();
+    std::printf("build %zu, lore %d threads: %.0f vectors/s\n", n, pool.n_threads(),
+                n / since_s(start));
+    const std::string path = "/tmp/lore_bench_dense.hnsw";
+    (void)index->save(path);
+    hnswlib::InnerProductSpace raw_space(kDim);
+    hnswlib::HierarchicalNSW<float> raw(&raw_space, path);
+
+    std::printf(
+        "\n| ef | recall@10 | lore HnswIndex q/s | hnswlib alone q/s | ratio |\n"
+        "|---:|---:|---:|---:|---:|\n");
+    for (int ef : {16, 32, 48, 64, 96, 128, 200}) {
+        index->set_ef(ef);
+        raw.setEf(static_cast<std::size_t>(ef));
+        std::vector<std::vector<std::int64_t>> got(kQueries);
+        double lore_s = 0, raw_s = 0;
+        for (int rep = 0; rep < 2; ++rep) {  // interleave to share cache effects fairly
+            start = Clock::now();
+            for (std::size_t q = 0; q < kQueries; ++q) {
+                got[q].clear();
+                for (const ScoredChunk& hit : index->search(query(q), kTopK)) {
+                    got[q].push_back(hit.chunk_id);
+                }
+            }
+            lore_s += since_s(start);
+            start = Clock::now();
+            std::size_t sink = 0;
+            for (std::size_t q = 0; q < kQueries; ++q) {
+                sink += raw.searchKnn(query(q).data(), kTopK).size();
+            }
+            raw_s += since_s(start);
+            if (sink == 0) {
+                return 1;
+            }
+        }
+        const double lore_qps = 2 * kQueries / lore_s, raw_qps = 2 * kQueries / raw_s;
+        std::printf("| %d | %.4f | %.0f | %.0f | %.2f |\n", ef, recall(truth, got), lore_qps,
+                    raw_qps, lore_qps / raw_qps);
+    }
+
+    // Two threads at the smallest ef with recall >= 0.95 in the table above (48 on this data).
+    for (int ef : {48, 128}) {
+        index->set_ef(ef);
+        start = Clock::now();
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 2; ++t) {
+            threads.emplace_back([&, t] {
+                for (std::size_t q = static_cast<std::size_t>(t); q < kQueries; q += 2) {
+                    (void)index->search(query(q), kTopK);
+                }
+            });
+        }
+        for (std::thread& thread : threads) {
+            thread.join();
+        }
+        std::printf("lore HnswIndex ef=%d, 2 threads: %.0f queries/s\n", ef,
+                    kQueries / since_s(start));
+    }
+
+    // Flat vs HNSW by size (HNSW at the default ef=128).
+    std::printf("\n| vectors | flat q/s | hnsw(ef=128) q/s |\n|---:|---:|---:|\n");
+    for (std::size_t size : {1000, 2000, 5000, 10000, 20000, 50000}) {
+        if (size > n) {
+            break;
+        }
+        const std::vector<std::int64_t> part_ids(ids.begin(),
+                                                 ids.begin() + static_cast<long>(size));
+        const std::vector<float> part(corpus.begin(),
+                                      corpus.begin() + static_cast<long>(size * kDim));
+        const lore::retrieve::FlatIndex part_flat(part_ids, part, kDim);
+        auto part_hnsw =
+            lore::retrieve::HnswIndex::build(part_ids, part, kDim, options, &pool).value();
+        start = Clock::now();
+        for (std::size_t q = 0; q < kQueries; ++q) {
+            (void)part_flat.search(query(q), kTopK);
+        }
+        const double flat_qps = kQueries / since_s(start);
+        start = Clock::now();
+        for (std::size_t q = 0; q < kQueries; ++q) {
+            (void)part_hnsw->search(query(q), kTopK);
+        }
+        std::printf("| %zu | %.0f | %.0f |\n", size, flat_qps, kQueries / since_s(start));
+    }
+    return 0;
+}

@@ -1,0 +1,215 @@
+// KB ingest and BM25 benchmark against a bare FTS5 table (run by hand, not in CI):
+//   bench/store/make_corpus.sh /tmp/corpus.jsonl
+//   build/<dir>/bench/store/lore_bench_kb /tmp/corpus.jsonl [N_PASSAGES] [WORK_DIR] [N_QUERIES]
+// Reports: ingest passages/s and size on disk for lore (one JSONL file = one transaction,
+// documents + chunks + external-content FTS5) and for the same passages inserted into a bare
+// FTS5 table (porter unicode61) in one transaction; then BM25 top-10 latency p50/p95 for
+// N_QUERIES (1,000) queries of 1, 2 and 3 words (OR), lore's LexicalIndex and the bare table
+// interleaved, plus the full KnowledgeBase::search (chunk rows and snippets).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <sqlite3.h>
+
+#include "lore/kb.h"
+
+#include "retrieve/lexical_index.h"
+#include "store/store.h"
+#include "store/text_analysis.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double since_ms(Clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+std::uint64_t dir_size(const std::filesystem::path& dir) {
+    std::uint64_t total = 0;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+        if (entry.is_regular_file()) {
+            total += entry.file_size();
+        }
+    }
+    return total;
+}
+
+void check(int rc, sqlite3* db, const char* what) {
+    if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        std::fprintf(stderr, "bench: %s: %s\n", what, sqlite3_errmsg(db));
+        std::exit(1);
+    }
+}
+
+struct Latency {
+    std::vector<double> ms;
+
+    double percentile(double p) {
+        std::sort(ms.begin(), ms.end());
+        return ms[static_cast<std::size_t>(p * static_cast<double>(ms.size() - 1))];
+    }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        std::fprintf(stderr, "usage: %s CORPUS.jsonl [N_PASSAGES] [WORK_DIR] [N_QUERIES]\n",
+                     argv[0]);
+        return 2;
+    }
+    const std::size_t limit = argc > 2 ? std::stoul(argv[2]) : SIZE_MAX;
+    const std::filesystem::path work = argc > 3 ? argv[3] : "/tmp/lore_kb_bench";
+    const int n_queries = argc > 4 ? std::stoi(argv[4]) : 1000;
+    std::filesystem::remove_all(work);
+    std::filesystem::create_directories(work / "bare");
+
+    // The passages, also written as the JSONL file lore ingests.
+    std::vector<std::string> lines;
+    {
+        std::ifstream in(argv[1]);
+        std::string line;
+        while (lines.size() < limit && std::getline(in, line)) {
+            lines.push_back(line);
+        }
+    }
+    const std::filesystem::path corpus = work / "corpus.jsonl";
+    {
+        std::ofstream out(corpus);
+        for (const std::string& line : lines) {
+            out << line << '\n';
+        }
+    }
+    const auto n_passages = static_cast<double>(lines.size());
+    std::printf("passages: %zu\n", lines.size());
+    std::fflush(stdout);
+
+    // lore ingest.
+    const std::filesystem::path kb_dir = work / "kb";
+    Clock::time_point start = Clock::now();
+    {
+        auto kb = lore::KnowledgeBase::open(kb_dir);
+        lore::IngestOptions options;
+        options.chunk_tokens = 200;
+        auto summary = kb.value()->ingest(std::vector<std::string>{corpus.string()}, options);
+        if (!summary.has_value()) {
+            std::fprintf(stderr, "bench: %s\n", summary.status().to_string().c_str());
+            return 1;
+        }
+        std::printf("lore: %zu chunks\n", summary->n_chunks_added);
+    }
+    const double lore_ingest_ms = since_ms(start);
+    auto store = lore::store::Store::open(kb_dir).value();
+    (void)store->db().exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    const std::uint64_t lore_bytes = dir_size(kb_dir);
+
+    // Bare FTS5: parse the same JSONL, insert the texts in one transaction.
+    const std::filesystem::path bare_path = work / "bare" / "fts.sqlite";
+    sqlite3* bare = nullptr;
+    check(sqlite3_open(bare_path.c_str(), &bare), bare, "open");
+    start = Clock::now();
+    check(sqlite3_exec(bare,
+                       "CREATE VIRTUAL TABLE fts USING fts5(text, tokenize='porter unicode61');"
+                       "BEGIN",
+                       nullptr, nullptr, nullptr),
+          bare, "create");
+    sqlite3_stmt* insert = nullptr;
+    check(sqlite3_prepare_v2(bare, "INSERT INTO fts(text) VALUES (?)", -1, &insert, nullptr), bare,
+          "prepare");
+    std::vector<std::string> texts;
+    texts.reserve(lines.size());
+    for (const std::string& line : lines) {
+        nlohmann::json record = nlohmann::json::parse(line, nullptr, false);
+        texts.push_back(
+            record.is_object() && record.contains("text") ? record["text"].get<std::string>() : "");
+        sqlite3_bind_text(insert, 1, texts.back().c_str(), static_cast<int>(texts.back().size()),
+                          SQLITE_STATIC);
+        check(sqlite3_step(insert), bare, "insert");
+        sqlite3_reset(insert);
+    }
+    sqlite3_finalize(insert);
+    check(sqlite3_exec(bare, "COMMIT", nullptr, nullptr, nullptr), bare, "commit");
+    const double bare_ingest_ms = since_ms(start);
+    const std::uint64_t bare_bytes = dir_size(work / "bare");
+
+    std::printf("\n| ingest | passages/s | seconds | size on disk |\n|---|---:|---:|---:|\n");
+    std::printf("| bare FTS5, one transaction | %.0f | %.1f | %.1f MB |\n",
+                n_passages / bare_ingest_ms * 1000, bare_ingest_ms / 1000,
+                static_cast<double>(bare_bytes) / 1e6);
+    std::printf("| lore ingest (one JSONL file) | %.0f | %.1f | %.1f MB |\n",
+                n_passages / lore_ingest_ms * 1000, lore_ingest_ms / 1000,
+                static_cast<double>(lore_bytes) / 1e6);
+    std::printf("overhead: time %+.1f %%, size %+.1f %%\n",
+                (lore_ingest_ms / bare_ingest_ms - 1) * 100,
+                (static_cast<double>(lore_bytes) / static_cast<double>(bare_bytes) - 1) * 100);
+
+    // Queries: words of 3+ letters, not stop words, drawn from random passages.
+    std::mt19937_64 rng(7);
+    std::vector<std::string> vocabulary;
+    for (std::size_t sample = 0; sample < 20000; ++sample) {
+        const std::string& text = texts[rng() % texts.size()];
+        for (const std::string& word : lore::store::query_words(text)) {
+            if (word.size() >= 3 && std::all_of(word.begin(), word.end(),
+                                                [](char c) { return c >= 'a' && c <= 'z'; })) {
+                vocabulary.push_back(word);
+                break;
+            }
+        }
+    }
+    lore::retrieve::Fts5Index lexical(store->db());
+    auto kb = lore::KnowledgeBase::open(kb_dir).value();
+    sqlite3_stmt* query_stmt = nullptr;
+    check(
+        sqlite3_prepare_v2(bare, "SELECT rowid FROM fts WHERE fts MATCH ?1 ORDER BY rank LIMIT 10",
+                           -1, &query_stmt, nullptr),
+        bare, "prepare query");
+    std::printf(
+        "\n| query words | bare FTS5 p50 / p95 ms | lore LexicalIndex p50 / p95 ms | ratio "
+        "p50 / p95 | lore search+snippets p50 / p95 ms |\n|---|---:|---:|---:|---:|\n");
+    for (int n_words = 1; n_words <= 3; ++n_words) {
+        Latency bare_latency, lore_latency, full_latency;
+        for (int query_idx = -50; query_idx < n_queries; ++query_idx) {
+            std::string query;
+            for (int w = 0; w < n_words; ++w) {
+                query += (w > 0 ? " " : "") + vocabulary[rng() % vocabulary.size()];
+            }
+            const std::string expr = lore::store::fts_match_expression(query);
+            Clock::time_point t0 = Clock::now();
+            sqlite3_bind_text(query_stmt, 1, expr.c_str(), -1, SQLITE_TRANSIENT);
+            while (sqlite3_step(query_stmt) == SQLITE_ROW) {
+            }
+            sqlite3_reset(query_stmt);
+            const double bare_ms = since_ms(t0);
+            t0 = Clock::now();
+            auto hits = lexical.search(query, 10);
+            const double lore_ms = since_ms(t0);
+            t0 = Clock::now();
+            auto full = kb->search(query, lore::SearchOptions{});
+            const double full_ms = since_ms(t0);
+            if (!hits.has_value() || !full.has_value()) {
+                std::fprintf(stderr, "bench: query failed\n");
+                return 1;
+            }
+            if (query_idx >= 0) {  // the first 50 warm the caches
+                bare_latency.ms.push_back(bare_ms);
+                lore_latency.ms.push_back(lore_ms);
+                full_latency.ms.push_back(full_ms);
+            }
+        }
+        const double b50 = bare_latency.percentile(0.5), b95 = bare_latency.percentile(0.95);
+        const double l50 = lore_latency.percentile(0.5), l95 = lore_latency.percentile(0.95);
+        std::printf("| %d | %.2f / %.2f | %.2f / %.2f | %.2f / %.2f | %.2f / %.2f |\n", n_words,
+                    b50, b95, l50, l95, l50 / b50, l95 / b95, full_latency.percentile(0.5),
+                    full_latency.percentile(0.95));
+    }
+    sqlite3_finalize(query_stmt);
+    sqlite3_close(bare);
+    return 0;
+}
