@@ -50,9 +50,11 @@ int main(int argc, char** argv) {
         }
         const std::string text =
             line.size() >= 2 && line.front() == '"' ? line.substr(1, line.size() - 2) : line;
-        const std::string id = "f" + std::to_string(n_facts++);
+        std::string id = "f";
+        id += std::to_string(n_facts++);
         id_of_fact.emplace(normalize(text), id);
-        jsonl += nlohmann::json{{"id", id}, {"text", text}}.dump() + "\n";
+        jsonl += nlohmann::json{{"id", id}, {"text", text}}.dump();
+        jsonl += '\n';
     }
     const std::filesystem::path kb_dir = "/tmp/lore_bench_openbookqa";
     std::filesystem::remove_all(kb_dir);
@@ -77,7 +79,8 @@ int main(int argc, char** argv) {
         std::string query = q["question"]["stem"].get<std::string>();
         for (const auto& choice : q["question"]["choices"]) {
             if (choice["label"] == q["answerKey"]) {
-                query += " " + choice["text"].get<std::string>();
+                query += ' ';
+                query += choice["text"].get<std::string>();
             }
         }
         auto hits = kb->search(query, options).value();
