@@ -2,7 +2,25 @@
 
 #include <algorithm>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
 namespace lore {
+
+namespace {
+
+// Spin iterations before a worker sleeps: about 20-50 µs, longer than the gap between two
+// matrix products of one token and far shorter than the gap between requests.
+constexpr int kSpinIterations = 1 << 14;
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+    _mm_pause();
+#endif
+}
+
+}  // namespace
 
 ThreadPool::ThreadPool(int n_threads) {
     if (n_threads <= 0) {
@@ -17,10 +35,10 @@ ThreadPool::ThreadPool(int n_threads) {
 
 ThreadPool::~ThreadPool() {
     {
-        std::lock_guard<std::mutex> lock(mu_);
-        is_stopping_ = true;
+        std::lock_guard<std::mutex> lock(sleep_mu_);
+        is_stopping_.store(true, std::memory_order_release);
     }
-    work_cv_.notify_all();
+    sleep_cv_.notify_all();
     for (std::thread& worker : workers_) {
         worker.join();
     }
@@ -31,17 +49,21 @@ void ThreadPool::run(const std::function<void(int, int)>& fn) {
         fn(0, 1);
         return;
     }
+    task_ = &fn;
+    n_pending_.store(n_threads_ - 1, std::memory_order_relaxed);
     {
-        std::lock_guard<std::mutex> lock(mu_);
-        task_ = &fn;
-        n_pending_ = n_threads_ - 1;
-        ++generation_;
+        // Publishing under the lock orders it with a worker that is about to sleep: it either
+        // sees the new id before waiting or is woken by the notify below.
+        std::lock_guard<std::mutex> lock(sleep_mu_);
+        job_id_.fetch_add(1, std::memory_order_release);
     }
-    work_cv_.notify_all();
+    if (n_sleeping_.load(std::memory_order_acquire) > 0) {
+        sleep_cv_.notify_all();
+    }
     fn(0, n_threads_);
-    std::unique_lock<std::mutex> lock(mu_);
-    done_cv_.wait(lock, [this] { return n_pending_ == 0; });
-    task_ = nullptr;
+    while (n_pending_.load(std::memory_order_acquire) != 0) {
+        cpu_relax();
+    }
 }
 
 void ThreadPool::parallel_for(std::int64_t n,
@@ -60,26 +82,33 @@ void ThreadPool::parallel_for(std::int64_t n,
 }
 
 void ThreadPool::worker_loop(int thread_idx) {
-    std::uint64_t seen_generation = 0;
+    std::uint64_t seen_job = 0;
     for (;;) {
-        const std::function<void(int, int)>* task = nullptr;
-        {
-            std::unique_lock<std::mutex> lock(mu_);
-            work_cv_.wait(lock, [&] { return is_stopping_ || generation_ != seen_generation; });
-            if (is_stopping_) {
+        // Spin briefly for the next job, then sleep.
+        std::uint64_t job = job_id_.load(std::memory_order_acquire);
+        for (int spin = 0; job == seen_job && spin < kSpinIterations; ++spin) {
+            if (is_stopping_.load(std::memory_order_acquire)) {
                 return;
             }
-            seen_generation = generation_;
-            task = task_;
+            cpu_relax();
+            job = job_id_.load(std::memory_order_acquire);
         }
-        (*task)(thread_idx, n_threads_);
-        {
-            std::lock_guard<std::mutex> lock(mu_);
-            --n_pending_;
-            if (n_pending_ == 0) {
-                done_cv_.notify_one();
+        if (job == seen_job) {
+            std::unique_lock<std::mutex> lock(sleep_mu_);
+            n_sleeping_.fetch_add(1, std::memory_order_acq_rel);
+            sleep_cv_.wait(lock, [&] {
+                return is_stopping_.load(std::memory_order_acquire) ||
+                       job_id_.load(std::memory_order_acquire) != seen_job;
+            });
+            n_sleeping_.fetch_sub(1, std::memory_order_acq_rel);
+            if (is_stopping_.load(std::memory_order_acquire)) {
+                return;
             }
+            job = job_id_.load(std::memory_order_acquire);
         }
+        seen_job = job;
+        (*task_)(thread_idx, n_threads_);
+        n_pending_.fetch_sub(1, std::memory_order_acq_rel);
     }
 }
 

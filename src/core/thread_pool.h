@@ -1,11 +1,14 @@
-// ThreadPool: a fixed set of workers that run one parallel_for at a time. The forward pass
-// splits each matrix product by output rows; the calling thread takes part as worker 0, so a
-// pool of n threads starts n - 1 workers.
+// ThreadPool: a fixed set of workers that run one parallel job at a time. The forward pass
+// issues hundreds of small jobs per token (one per matrix product), so hand-off latency
+// matters as much as throughput: workers spin on an atomic job counter for a short while
+// after each job (a few tens of microseconds) before they sleep on a condition variable.
+// The calling thread takes part as worker 0, so a pool of n threads starts n - 1 workers.
 //
-// Thread safety: parallel_for() may be called from one thread at a time (one Generation
+// Thread safety: run()/parallel_for() may be called from one thread at a time (one Session
 // drives a pool); the workers synchronise with it internally.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -38,13 +41,16 @@ private:
 
     int n_threads_ = 1;
     std::vector<std::thread> workers_;
-    std::mutex mu_;
-    std::condition_variable work_cv_;
-    std::condition_variable done_cv_;
-    const std::function<void(int, int)>* task_ = nullptr;  // guarded by mu_
-    std::uint64_t generation_ = 0;                        // guarded by mu_
-    int n_pending_ = 0;                                   // guarded by mu_
-    bool is_stopping_ = false;                            // guarded by mu_
+    // The current job; written by run() before job_id_ is published (release), read by
+    // workers after they see the new id (acquire).
+    const std::function<void(int, int)>* task_ = nullptr;
+    std::atomic<std::uint64_t> job_id_{0};
+    std::atomic<int> n_pending_{0};
+    std::atomic<bool> is_stopping_{false};
+    // Sleeping workers wait here; run() notifies only when some are asleep.
+    std::mutex sleep_mu_;
+    std::condition_variable sleep_cv_;
+    std::atomic<int> n_sleeping_{0};
 };
 
 }  // namespace lore

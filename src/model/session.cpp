@@ -14,6 +14,7 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <initializer_list>
 #include <numeric>
 
 #include "core/thread_pool.h"
@@ -160,22 +161,48 @@ private:
                  std::int64_t first_logit_row,
                  std::int32_t logits_dst_row);
 
-    // Y = X W^T over the pool. With quantized activations (the default, as llama.cpp
-    // computes) X is converted once per source buffer and weight vec-dot type and reused by
-    // every product that reads it (q/k/v, gate/up); otherwise weights are dequantized
-    // against f32 activations (the accuracy reference).
-    void matmul(const WeightMatrix& w, const float* x, std::int64_t n_tokens, float* y) {
-        if (!quantize_activations_) {
-            pool_.parallel_for(w.n_rows, [&](std::int64_t begin, std::int64_t end) {
-                kernels::matmul_rows(w.type, w.data, w.row_bytes, w.n_cols, x, n_tokens, y,
-                                     w.n_rows, begin, end);
-            });
-            return;
+    struct Product {
+        const WeightMatrix* w;
+        float* y;  // [n_tokens, w->n_rows]
+    };
+
+    // Y = X W^T for one or more weights that read the same X, in one job on the pool (q, k
+    // and v; gate and up), each thread taking its share of every product's rows. With
+    // quantized activations (the default, as llama.cpp computes) X is converted once per
+    // weight vec-dot type and reused by every product that reads it; otherwise weights are
+    // dequantized against f32 activations (the accuracy reference).
+    void matmuls(std::initializer_list<Product> products, const float* x, std::int64_t n_tokens) {
+        std::array<const kernels::QuantizedActivations*, 4> xq{};
+        std::size_t i = 0;
+        for (const Product& p : products) {
+            if (quantize_activations_) {
+                xq[i] = &quantized(p.w->type, x, n_tokens, p.w->n_cols);
+            }
+            ++i;
         }
-        const kernels::QuantizedActivations& xq = quantized(w.type, x, n_tokens, w.n_cols);
-        pool_.parallel_for(w.n_rows, [&](std::int64_t begin, std::int64_t end) {
-            kernels::matmul_rows_q8(w.type, w.data, w.row_bytes, xq, y, w.n_rows, begin, end);
+        pool_.run([&](int thread_idx, int n_threads) {
+            std::size_t product_idx = 0;
+            for (const Product& p : products) {
+                const WeightMatrix& w = *p.w;
+                const std::int64_t chunk = (w.n_rows + n_threads - 1) / n_threads;
+                const std::int64_t begin = std::min<std::int64_t>(w.n_rows, chunk * thread_idx);
+                const std::int64_t end = std::min<std::int64_t>(w.n_rows, begin + chunk);
+                if (begin < end) {
+                    if (quantize_activations_) {
+                        kernels::matmul_rows_q8(w.type, w.data, w.row_bytes, *xq[product_idx], p.y,
+                                                w.n_rows, begin, end);
+                    } else {
+                        kernels::matmul_rows(w.type, w.data, w.row_bytes, w.n_cols, x, n_tokens,
+                                             p.y, w.n_rows, begin, end);
+                    }
+                }
+                ++product_idx;
+            }
         });
+    }
+
+    void matmul(const WeightMatrix& w, const float* x, std::int64_t n_tokens, float* y) {
+        matmuls({{&w, y}}, x, n_tokens);
     }
 
     // Marks every activation buffer as rewritten: cached quantizations are stale.
@@ -305,9 +332,7 @@ void TransformerSession::forward(std::span<const TokenId> tokens,
                      h_.data() + t * n_embd);
         }
         activations_changed();
-        matmul(l.wq, h_.data(), n_tokens, q_.data());
-        matmul(l.wk, h_.data(), n_tokens, k_.data());
-        matmul(l.wv, h_.data(), n_tokens, v_.data());
+        matmuls({{&l.wq, q_.data()}, {&l.wk, k_.data()}, {&l.wv, v_.data()}}, h_.data(), n_tokens);
         if (hp_.has_qkv_bias) {
             for (std::int64_t t = 0; t < n_tokens; ++t) {
                 for (std::int64_t i = 0; i < n_q_; ++i) {
@@ -341,8 +366,7 @@ void TransformerSession::forward(std::span<const TokenId> tokens,
                      h_.data() + t * n_embd);
         }
         activations_changed();
-        matmul(l.w_gate, h_.data(), n_tokens, gate_.data());
-        matmul(l.w_up, h_.data(), n_tokens, up_.data());
+        matmuls({{&l.w_gate, gate_.data()}, {&l.w_up, up_.data()}}, h_.data(), n_tokens);
         const std::int64_t n_ff_total = n_tokens * hp_.n_ff;
         for (std::int64_t i = 0; i < n_ff_total; ++i) {
             const float g = gate_[static_cast<std::size_t>(i)];

@@ -1,9 +1,9 @@
 #include "core/thread_pool.h"
 
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 namespace lore {
 namespace {
@@ -37,6 +37,30 @@ TEST(ThreadPoolTest, RunGivesEachThreadItsIndex) {
     for (const auto& s : seen) {
         EXPECT_EQ(s.load(), 1);
     }
+}
+
+TEST(ThreadPoolTest, ManyBackToBackJobsAllComplete) {
+    ThreadPool pool(2);
+    std::atomic<std::int64_t> total{0};
+
+    for (int job = 0; job < 5000; ++job) {
+        pool.run([&](int thread_idx, int) { total.fetch_add(thread_idx + 1); });
+    }
+
+    EXPECT_EQ(total.load(), 5000 * 3);
+}
+
+TEST(ThreadPoolTest, SingleThreadRunsInline) {
+    ThreadPool pool(1);
+    int calls = 0;
+
+    pool.parallel_for(10, [&](std::int64_t begin, std::int64_t end) {
+        EXPECT_EQ(begin, 0);
+        EXPECT_EQ(end, 10);
+        ++calls;
+    });
+
+    EXPECT_EQ(calls, 1);
 }
 
 }  // namespace
