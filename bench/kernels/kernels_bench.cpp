@@ -1,11 +1,14 @@
 // Kernel throughput per tensor type and instruction set, in GB/s of weights read:
 //   matvec_f32/<isa>/<type>   one token, f32 activations (matmul_rows_with)
 //   matvec_q8/<isa>/<type>    one token, activations quantized once (matmul_rows_q8)
-//   matmul_q8/<isa>/<type>    a batch of kBatchTokens tokens (prompt processing)
+//   matmul_q8/<isa>/<type>    a batch of kBatchTokens tokens (prompt processing); the isa
+//                             "<isa>-pairs" is the same set without vec_dot_tile (one vec_dot
+//                             per (row, token) pair), to measure what the micro-tiles gain
 //   dequantize/<isa>/<type>   a whole matrix to f32
 // The matrix is kRows x kCols (a few MB: L3-resident on most machines, so the numbers show
 // compute speed, not DRAM bandwidth). Run: lore_bench_kernels --benchmark_filter=q4_0
 #include <cstdint>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -97,6 +100,43 @@ void matmul_q8(benchmark::State& state, const KernelSet* set, TensorType type) {
         static_cast<double>(state.iterations() * kBatchTokens), benchmark::Counter::kIsRate);
 }
 
+// One token against a [n_rows, n_cols] matrix of a real model's shape (generation): the
+// vec_dot loop of matmul_rows_q8 (`pairs`) against the tile kernel with one token (`tile`,
+// four rows per micro-tile sharing the activation loads). GB/s of weights.
+void gemv_q8(benchmark::State& state,
+             const KernelSet* set,
+             TensorType type,
+             std::int64_t n_rows,
+             std::int64_t n_cols,
+             bool use_tile) {
+    const std::size_t row_bytes = tensor_row_bytes(type, n_cols);
+    std::vector<std::uint8_t> w(row_bytes * static_cast<std::size_t>(n_rows));
+    const std::vector<float> row = random_values(n_cols, 1);
+    for (std::int64_t r = 0; r < n_rows; ++r) {
+        reference_kernels()[type].quantize(
+            row.data(), w.data() + static_cast<std::size_t>(r) * row_bytes, n_cols);
+    }
+    const std::vector<float> x = random_values(n_cols, 2);
+    std::vector<float> y(static_cast<std::size_t>(n_rows));
+    QuantizedActivations xq;
+    xq.quantize(type, x.data(), 1, n_cols, *set);
+    const VecDotFn vec_dot = (*set)[type].vec_dot;
+    const VecDotTileFn tile = (*set)[type].vec_dot_tile;
+    for (auto _ : state) {
+        if (use_tile) {
+            tile(w.data(), row_bytes, n_rows, xq.row(0), xq.row_bytes(), 1, y.data(), n_rows,
+                 n_cols);
+        } else {
+            for (std::int64_t r = 0; r < n_rows; ++r) {
+                y[static_cast<std::size_t>(r)] =
+                    vec_dot(w.data() + static_cast<std::size_t>(r) * row_bytes, xq.row(0), n_cols);
+            }
+        }
+        benchmark::DoNotOptimize(y.data());
+    }
+    state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(w.size()));
+}
+
 void dequantize(benchmark::State& state, const KernelSet* set, TensorType type) {
     const Matrix m = make_matrix(type, kRows);
     std::vector<float> out(static_cast<std::size_t>(kCols));
@@ -110,12 +150,23 @@ void dequantize(benchmark::State& state, const KernelSet* set, TensorType type) 
     state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(m.bytes.size()));
 }
 
+// Copies of the SIMD sets without tile kernels; alive for the whole run.
+const KernelSet* without_tiles(const KernelSet& set) {
+    static std::vector<std::unique_ptr<KernelSet>> copies;
+    copies.push_back(std::make_unique<KernelSet>(set));
+    for (TypeKernels& entry : copies.back()->by_type) {
+        entry.vec_dot_tile = nullptr;
+    }
+    return copies.back().get();
+}
+
 void register_all() {
     for (Isa isa : {Isa::kReference, Isa::kAvx2, Isa::kAvx512}) {
         const KernelSet* set = kernels_for(isa);
         if (set == nullptr) {
             continue;
         }
+        const KernelSet* pairs = without_tiles(*set);
         for (TensorType type : kTypes) {
             // Appended piece by piece: GCC 12's -Wrestrict misfires on operator+ chains.
             std::string suffix = "/";
@@ -128,8 +179,35 @@ void register_all() {
                 ->Unit(benchmark::kMicrosecond);
             benchmark::RegisterBenchmark(("matmul_q8" + suffix).c_str(), matmul_q8, set, type)
                 ->Unit(benchmark::kMicrosecond);
+            if ((*set)[type].vec_dot_tile != nullptr) {
+                std::string pairs_name = "matmul_q8/";
+                pairs_name.append(isa_name(isa));
+                pairs_name.append("-pairs/");
+                pairs_name.append(tensor_type_traits(type).name);
+                benchmark::RegisterBenchmark(pairs_name.c_str(), matmul_q8, pairs, type)
+                    ->Unit(benchmark::kMicrosecond);
+            }
             benchmark::RegisterBenchmark(("dequantize" + suffix).c_str(), dequantize, set, type)
                 ->Unit(benchmark::kMicrosecond);
+            if ((*set)[type].vec_dot_tile == nullptr) {
+                continue;
+            }
+            // Rows of SmolLM2 (576), Qwen2.5-0.5B (896) and Llama-3.2-1B (2048) widths;
+            // 1536 rows keep the matrix L2/L3-resident (kernel speed, not DRAM).
+            for (std::int64_t n_cols : {576, 896, 2048}) {
+                if (n_cols % tensor_type_traits(type).block_size != 0) {
+                    continue;
+                }
+                for (bool use_tile : {false, true}) {
+                    std::string name = use_tile ? "gemv_q8_tile" : "gemv_q8_pairs";
+                    name.append(suffix);
+                    name.append("/");
+                    name.append(std::to_string(n_cols));
+                    benchmark::RegisterBenchmark(name.c_str(), gemv_q8, set, type,
+                                                 std::int64_t{1536}, n_cols, use_tile)
+                        ->Unit(benchmark::kMicrosecond);
+                }
+            }
         }
     }
 }

@@ -75,6 +75,7 @@ KernelSets make_sets() {
         sets.avx512 = sets.avx2;
         sets.avx512.isa = Isa::kAvx512;
         x86::fill_avx512_kernels(sets.avx512);
+        x86::fill_avx512_tile_kernels(sets.avx512);
     }
 #endif
     return sets;

@@ -33,6 +33,19 @@ using DotFn = float (*)(const void* w, const float* x, std::int64_t n);
 // Returns sum_i w[i] * x[i] for one row `w` of `type` and one row `x` of activations already
 // in the type's vec_dot_type (f32 for F32/F16/BF16), n values.
 using VecDotFn = float (*)(const void* w, const void* x, std::int64_t n);
+// Y[t * y_stride + r] = vec_dot(W row r, X row t) for r < n_rows, t < n_tokens: a block of a
+// matrix product computed in register-blocked micro-tiles (each weight block decoded once
+// per few tokens). W rows are w_row_bytes apart, activation rows (vec_dot_type) x_row_bytes
+// apart. Equal to the vec_dot loop up to f32 summation order.
+using VecDotTileFn = void (*)(const void* w,
+                              std::size_t w_row_bytes,
+                              std::int64_t n_rows,
+                              const void* x,
+                              std::size_t x_row_bytes,
+                              std::int64_t n_tokens,
+                              float* y,
+                              std::int64_t y_stride,
+                              std::int64_t n);
 
 struct TypeKernels {
     DequantizeFn dequantize = nullptr;
@@ -41,6 +54,9 @@ struct TypeKernels {
     // The activation-quantized path: activations in `vec_dot_type`, dot by `vec_dot`.
     TensorType vec_dot_type = TensorType::kF32;
     VecDotFn vec_dot = nullptr;
+    // Multi-row, multi-token form of vec_dot, used by matmul_rows_q8 whenever present;
+    // nullptr where a set has none (then matmul_rows_q8 calls vec_dot per (row, token)).
+    VecDotTileFn vec_dot_tile = nullptr;
 };
 
 enum class Isa { kReference, kAvx2, kAvx512 };

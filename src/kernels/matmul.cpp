@@ -14,6 +14,7 @@ namespace {
 
 constexpr std::size_t kGroupBytes = 16 * 1024;
 constexpr std::int64_t kMaxGroupRows = 16;
+constexpr std::int64_t kMinTileGroupRows = 8;
 
 std::int64_t rows_per_group(std::size_t w_row_bytes) {
     const auto rows =
@@ -115,8 +116,28 @@ void matmul_rows_q8(const KernelSet& set,
                     std::int64_t row_begin,
                     std::int64_t row_end) {
     const VecDotFn vec_dot = set[type].vec_dot;
+    const VecDotTileFn vec_dot_tile = set[type].vec_dot_tile;
     const auto* rows = static_cast<const std::uint8_t*>(w);
     const std::int64_t n_cols = xq.n_cols();
+    const std::int64_t n_tokens = xq.n_tokens();
+    if (vec_dot_tile != nullptr) {
+        // Same cache blocking as for_each_tile, but a whole (row group x token tile) block per
+        // call: the kernel's micro-tiles share decoded weights across tokens, and with one
+        // token still share activation loads across rows (faster than vec_dot per row, see
+        // gemv_q8_* in bench/kernels). Groups hold at least kMinTileGroupRows rows so that
+        // long rows still fill the micro-tiles.
+        const std::int64_t group = std::max(rows_per_group(w_row_bytes), kMinTileGroupRows);
+        for (std::int64_t t0 = 0; t0 < n_tokens; t0 += kTokenTile) {
+            const std::int64_t t1 = std::min(n_tokens, t0 + kTokenTile);
+            for (std::int64_t r0 = row_begin; r0 < row_end; r0 += group) {
+                const std::int64_t r1 = std::min(row_end, r0 + group);
+                vec_dot_tile(rows + static_cast<std::size_t>(r0) * w_row_bytes, w_row_bytes,
+                             r1 - r0, xq.row(t0), xq.row_bytes(), t1 - t0, y + t0 * y_stride + r0,
+                             y_stride, n_cols);
+            }
+        }
+        return;
+    }
     for_each_tile(
         xq.n_tokens(), w_row_bytes, row_begin, row_end, [&](std::int64_t t, std::int64_t r) {
             y[t * y_stride + r] =

@@ -1,0 +1,182 @@
+// Multi-token micro-kernels (vec_dot_tile) against the single-pair reference vec_dot, per
+// type and kernel set, on awkward shapes: every token count 1..9 and 65 (around the 4-token
+// micro-tile and the 64-token cache tile), row counts that are no multiple of the 4-row
+// micro-tile, row ranges starting mid-matrix, odd block counts (the legacy kernels take two
+// blocks per vector) and float rows that are no multiple of 16. Budget: f32 summation order
+// only, |got - want| <= kDotBudget * sum |w x| (dequantized operands), as in variants_test.
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "kernel_test_util.h"
+
+namespace lore::kernels {
+namespace {
+
+using testing::abs_dot;
+using testing::computable_types;
+using testing::dequantize_row;
+using testing::random_values;
+
+constexpr double kDotBudget = 1e-5;
+constexpr float kUntouched = -12345.0f;
+
+// Sets that have a tile kernel for `type`.
+std::vector<const KernelSet*> tile_sets(TensorType type) {
+    std::vector<const KernelSet*> sets;
+    for (Isa isa : {Isa::kReference, Isa::kAvx2, Isa::kAvx512}) {
+        const KernelSet* set = kernels_for(isa);
+        if (set != nullptr && (*set)[type].vec_dot_tile != nullptr) {
+            sets.push_back(set);
+        }
+    }
+    return sets;
+}
+
+// Row lengths per type: odd numbers of blocks, and for float types lengths off the vector.
+std::vector<std::int64_t> row_lengths(TensorType type) {
+    const std::int64_t block = tensor_type_traits(type).block_size;
+    if (block == 1) {
+        return {1, 16, 33, 100};
+    }
+    if (block == 32) {
+        return {32, 96, 160, 576};
+    }
+    return {256, 768};
+}
+
+struct Weights {
+    std::size_t row_bytes = 0;
+    std::vector<std::uint8_t> bytes;
+    std::vector<std::vector<float>> dequantized;
+};
+
+Weights make_weights(TensorType type, std::int64_t n_rows, std::int64_t n_cols) {
+    Weights w;
+    w.row_bytes = tensor_row_bytes(type, n_cols);
+    w.bytes.resize(w.row_bytes * static_cast<std::size_t>(n_rows));
+    const std::vector<float> values = random_values(n_rows * n_cols, 91);
+    for (std::int64_t r = 0; r < n_rows; ++r) {
+        std::uint8_t* row = w.bytes.data() + static_cast<std::size_t>(r) * w.row_bytes;
+        reference_kernels()[type].quantize(values.data() + r * n_cols, row, n_cols);
+        w.dequantized.push_back(dequantize_row(reference_kernels(), type, row, n_cols));
+    }
+    return w;
+}
+
+std::string label(const KernelSet& set, TensorType type, std::int64_t n_cols) {
+    return std::string(isa_name(set.isa)) + " " + std::string(tensor_type_traits(type).name) +
+           " n_cols=" + std::to_string(n_cols);
+}
+
+TEST(TileTest, AvxSetsHaveTilesForTheTargetTypes) {
+    const KernelSet* set = kernels_for(Isa::kAvx512);
+    if (set == nullptr) {
+        GTEST_SKIP() << "no AVX-512 VNNI on this CPU";
+    }
+
+    for (TensorType type : {TensorType::kF16, TensorType::kQ8_0, TensorType::kQ4_0,
+                            TensorType::kQ5_0, TensorType::kQ4_K, TensorType::kQ6_K}) {
+        EXPECT_NE((*set)[type].vec_dot_tile, nullptr) << tensor_type_traits(type).name;
+    }
+}
+
+TEST(TileTest, MatmulQ8TilesMatchReferenceVecDotOnAwkwardShapes) {
+    const std::int64_t n_rows = 11;
+    const std::int64_t row_begin = 3;
+    const std::int64_t row_end = 10;  // 7 rows: one 4-row micro-tile and a 3-row edge
+    const std::int64_t y_stride = n_rows + 2;
+    std::vector<std::int64_t> token_counts = {1, 2, 3, 4, 5, 6, 7, 8, 9, 65};
+    for (TensorType type : computable_types()) {
+        const std::vector<const KernelSet*> sets = tile_sets(type);
+        for (std::int64_t n_cols : row_lengths(type)) {
+            const Weights w = make_weights(type, n_rows, n_cols);
+            for (std::int64_t n_tokens : token_counts) {
+                const std::vector<float> x = random_values(n_tokens * n_cols, 92, 3.0f);
+                QuantizedActivations ref_xq;
+                ref_xq.quantize(type, x.data(), n_tokens, n_cols, reference_kernels());
+                for (const KernelSet* set : sets) {
+                    QuantizedActivations xq;
+                    xq.quantize(type, x.data(), n_tokens, n_cols, *set);
+                    std::vector<float> y(static_cast<std::size_t>(n_tokens * y_stride), kUntouched);
+
+                    matmul_rows_q8(*set, type, w.bytes.data(), w.row_bytes, xq, y.data(), y_stride,
+                                   row_begin, row_end);
+
+                    for (std::int64_t t = 0; t < n_tokens; ++t) {
+                        const std::vector<float> xd =
+                            dequantize_row(reference_kernels(), ref_xq.type(),
+                                           static_cast<const std::uint8_t*>(ref_xq.row(t)), n_cols);
+                        for (std::int64_t r = 0; r < y_stride; ++r) {
+                            const float got = y[static_cast<std::size_t>(t * y_stride + r)];
+                            if (r < row_begin || r >= row_end) {
+                                ASSERT_EQ(got, kUntouched) << label(*set, type, n_cols);
+                                continue;
+                            }
+                            const float want = reference_kernels()[type].vec_dot(
+                                w.bytes.data() + static_cast<std::size_t>(r) * w.row_bytes,
+                                ref_xq.row(t), n_cols);
+                            const double budget =
+                                kDotBudget *
+                                abs_dot(w.dequantized[static_cast<std::size_t>(r)], xd);
+                            ASSERT_NEAR(got, want, budget)
+                                << label(*set, type, n_cols) << " tokens=" << n_tokens << " t " << t
+                                << " r " << r;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+// Extreme levels: weights at the ends of their range (Q8_0 -128 as a file may hold it, +127)
+// against activations at +-127 must not overflow or saturate the integer sums.
+TEST(TileTest, Q8_0TileIsExactAtExtremeLevels) {
+    const KernelSet* set = kernels_for(Isa::kAvx512);
+    if (set == nullptr) {
+        GTEST_SKIP() << "no AVX-512 VNNI on this CPU";
+    }
+    const std::int64_t n_cols = 3 * 32;
+    const std::int64_t n_rows = 5;
+    const std::int64_t n_tokens = 6;
+    const std::size_t row_bytes = tensor_row_bytes(TensorType::kQ8_0, n_cols);
+    std::vector<std::uint8_t> w(row_bytes * n_rows);
+    for (std::int64_t r = 0; r < n_rows; ++r) {
+        std::vector<float> ones(static_cast<std::size_t>(n_cols), 1.0f);
+        std::uint8_t* row = w.data() + static_cast<std::size_t>(r) * row_bytes;
+        reference_kernels()[TensorType::kQ8_0].quantize(ones.data(), row, n_cols);
+        for (std::int64_t b = 0; b < n_cols / 32; ++b) {
+            auto* qs = reinterpret_cast<std::int8_t*>(row + 34 * b + 2);
+            for (int j = 0; j < 32; ++j) {
+                qs[j] = static_cast<std::int8_t>((r + j) % 2 == 0 ? -128 : 127);
+            }
+        }
+    }
+    std::vector<float> x(static_cast<std::size_t>(n_tokens * n_cols));
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        x[i] = (i % 3 == 0) ? -1.0f : 1.0f;
+    }
+    QuantizedActivations xq;
+    xq.quantize(TensorType::kQ8_0, x.data(), n_tokens, n_cols, *set);
+    std::vector<float> y(static_cast<std::size_t>(n_tokens * n_rows));
+
+    (*set)[TensorType::kQ8_0].vec_dot_tile(w.data(), row_bytes, n_rows, xq.row(0), xq.row_bytes(),
+                                           n_tokens, y.data(), n_rows, n_cols);
+
+    for (std::int64_t t = 0; t < n_tokens; ++t) {
+        for (std::int64_t r = 0; r < n_rows; ++r) {
+            const float want = reference_kernels()[TensorType::kQ8_0].vec_dot(
+                w.data() + static_cast<std::size_t>(r) * row_bytes, xq.row(t), n_cols);
+            EXPECT_NEAR(y[static_cast<std::size_t>(t * n_rows + r)], want,
+                        1e-6 * std::fabs(want) + 1e-6)
+                << "t " << t << " r " << r;
+        }
+    }
+}
+
+}  // namespace
+}  // namespace lore::kernels
