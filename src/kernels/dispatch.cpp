@@ -76,6 +76,7 @@ KernelSets make_sets() {
         sets.avx512.isa = Isa::kAvx512;
         x86::fill_avx512_kernels(sets.avx512);
         x86::fill_avx512_tile_kernels(sets.avx512);
+        x86::fill_avx512_attention_kernels(sets.avx512);
     }
 #endif
     return sets;
@@ -125,6 +126,26 @@ const KernelSet& active_kernels() {
         return &reference_kernels();
     }();
     return *active;
+}
+
+float dot_f32(const float* a, const float* b, std::int64_t n) {
+    return active_kernels().dot_f32(a, b, n);
+}
+
+void axpy_f32(float alpha, const float* x, float* y, std::int64_t n) {
+    active_kernels().axpy_f32(alpha, x, y, n);
+}
+
+void attention_head(const float* q,
+                    const float* k,
+                    const float* v,
+                    std::int64_t n_keys,
+                    std::int64_t head_dim,
+                    std::int64_t kv_stride,
+                    float scale,
+                    float* scores,
+                    float* out) {
+    active_kernels().attention_head(q, k, v, n_keys, head_dim, kv_stride, scale, scores, out);
 }
 
 bool is_computable(TensorType type) {

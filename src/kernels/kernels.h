@@ -59,6 +59,19 @@ struct TypeKernels {
     VecDotTileFn vec_dot_tile = nullptr;
 };
 
+// f32 helpers of attention (see dot_f32, axpy_f32 and attention_head below).
+using DotF32Fn = float (*)(const float* a, const float* b, std::int64_t n);
+using AxpyF32Fn = void (*)(float alpha, const float* x, float* y, std::int64_t n);
+using AttentionHeadFn = void (*)(const float* q,
+                                 const float* k,
+                                 const float* v,
+                                 std::int64_t n_keys,
+                                 std::int64_t head_dim,
+                                 std::int64_t kv_stride,
+                                 float scale,
+                                 float* scores,
+                                 float* out);
+
 enum class Isa { kReference, kAvx2, kAvx512 };
 
 std::string_view isa_name(Isa isa);
@@ -68,6 +81,9 @@ std::string_view isa_name(Isa isa);
 struct KernelSet {
     Isa isa = Isa::kReference;
     TypeKernels by_type[64];
+    DotF32Fn dot_f32 = nullptr;
+    AxpyF32Fn axpy_f32 = nullptr;
+    AttentionHeadFn attention_head = nullptr;
 
     const TypeKernels& operator[](TensorType type) const {
         return by_type[static_cast<std::size_t>(type)];
@@ -87,6 +103,31 @@ float fp16_to_f32(std::uint16_t h);
 std::uint16_t f32_to_fp16(float f);
 float bf16_to_f32(std::uint16_t h);
 std::uint16_t f32_to_bf16(float f);
+
+// ---- attention helpers (active_kernels(); each set's entries are tested against the
+// reference in tests/kernels/attention_test.cpp) ----
+
+// Returns sum_i a[i] * b[i], n >= 0 values.
+float dot_f32(const float* a, const float* b, std::int64_t n);
+
+// y[i] += alpha * x[i] for i < n.
+void axpy_f32(float alpha, const float* x, float* y, std::int64_t n);
+
+// One query row of scaled dot-product attention over n_keys cached positions:
+//   s_j = scale * (q . K_j),  p = softmax(s),  out = sum_j p_j V_j
+// q: [head_dim]; K_j = k + j * kv_stride and V_j = v + j * kv_stride, head_dim values each
+// (pass the cache pointer already offset to the KV head); scores: scratch of n_keys floats
+// (holds p unnormalised on return); out: [head_dim], overwritten.
+// REQUIRES: n_keys >= 1, head_dim >= 1. The SIMD exp is within a few ulp of std::exp.
+void attention_head(const float* q,
+                    const float* k,
+                    const float* v,
+                    std::int64_t n_keys,
+                    std::int64_t head_dim,
+                    std::int64_t kv_stride,
+                    float scale,
+                    float* scores,
+                    float* out);
 
 // Y[t, r] = dot(W row r, X row t) for rows r in [row_begin, row_end), all tokens t.
 // W: rows of `type`, `w_row_bytes` apart; X: [n_tokens, n_cols] f32 row-major;

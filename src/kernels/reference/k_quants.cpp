@@ -341,6 +341,7 @@ void fill_kernels(KernelSet& set) {
     fill_float_kernels(set);
     fill_legacy_kernels(set);
     fill_k_kernels(set);
+    fill_attention_kernels(set);
 }
 
 }  // namespace lore::kernels::reference

@@ -1,0 +1,163 @@
+// Attention helpers (dot_f32, axpy_f32, attention_head) of every kernel set against the
+// reference, on lengths around the vector widths and head shapes of real models.
+// Budgets: dot and the weighted V sum accumulate in f32 in another order and the SIMD exp
+// is within a few ulp, so |got - want| <= kBudget * (sum of |terms|).
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "kernel_test_util.h"
+
+namespace lore::kernels {
+namespace {
+
+using testing::random_values;
+
+constexpr double kBudget = 1e-5;
+
+std::vector<const KernelSet*> all_sets() {
+    std::vector<const KernelSet*> sets;
+    for (Isa isa : {Isa::kReference, Isa::kAvx2, Isa::kAvx512}) {
+        if (const KernelSet* set = kernels_for(isa)) {
+            sets.push_back(set);
+        }
+    }
+    return sets;
+}
+
+TEST(AttentionTest, DotF32MatchesReferenceOnEveryLength) {
+    const std::vector<float> a = random_values(300, 11);
+    const std::vector<float> b = random_values(300, 12);
+    for (const KernelSet* set : all_sets()) {
+        for (std::int64_t n = 0; n <= 300; n += (n < 70 ? 1 : 37)) {
+            double scale = 0.0;
+            for (std::int64_t i = 0; i < n; ++i) {
+                scale += std::fabs(static_cast<double>(a[static_cast<std::size_t>(i)]) *
+                                   b[static_cast<std::size_t>(i)]);
+            }
+
+            const float got = set->dot_f32(a.data(), b.data(), n);
+
+            const float want = reference_kernels().dot_f32(a.data(), b.data(), n);
+            ASSERT_NEAR(got, want, kBudget * scale) << isa_name(set->isa) << " n=" << n;
+        }
+    }
+}
+
+TEST(AttentionTest, AxpyF32UpdatesExactlyTheFirstNValues) {
+    const std::vector<float> x = random_values(80, 13);
+    const std::vector<float> y0 = random_values(80, 14);
+    for (const KernelSet* set : all_sets()) {
+        for (std::int64_t n : {0, 1, 15, 16, 17, 33, 64, 79}) {
+            std::vector<float> got = y0;
+            std::vector<float> want = y0;
+
+            set->axpy_f32(-0.75f, x.data(), got.data(), n);
+
+            reference_kernels().axpy_f32(-0.75f, x.data(), want.data(), n);
+            for (std::size_t i = 0; i < got.size(); ++i) {
+                const double tolerance = 1e-6 * (std::fabs(y0[i]) + std::fabs(x[i]));
+                ASSERT_NEAR(got[i], want[i], tolerance)
+                    << isa_name(set->isa) << " n=" << n << " i=" << i;
+            }
+        }
+    }
+}
+
+struct Head {
+    std::int64_t n_keys;
+    std::int64_t head_dim;
+    float scale;
+};
+
+TEST(AttentionTest, AttentionHeadMatchesReferenceSoftmaxWeightedSum) {
+    const std::vector<Head> heads = {{1, 64, 0.125f},   {2, 64, 0.125f},  {3, 24, 0.2f},
+                                     {5, 80, 0.1f},     {17, 128, 0.09f}, {64, 64, 0.125f},
+                                     {300, 64, 0.125f}, {37, 1, 1.0f},    {40, 64, 3.0f}};
+    for (const Head& h : heads) {
+        const std::int64_t kv_stride = 3 * h.head_dim + 5;  // other heads interleaved
+        const std::vector<float> q = random_values(h.head_dim, 21);
+        const std::vector<float> k = random_values(h.n_keys * kv_stride, 22);
+        const std::vector<float> v = random_values(h.n_keys * kv_stride, 23);
+        std::vector<float> ref_scores(static_cast<std::size_t>(h.n_keys));
+        std::vector<float> want(static_cast<std::size_t>(h.head_dim));
+        reference_kernels().attention_head(q.data(), k.data(), v.data(), h.n_keys, h.head_dim,
+                                           kv_stride, h.scale, ref_scores.data(), want.data());
+        double sum = 0.0;
+        for (float p : ref_scores) {
+            sum += p;
+        }
+        for (const KernelSet* set : all_sets()) {
+            std::vector<float> scores(static_cast<std::size_t>(h.n_keys));
+            std::vector<float> got(static_cast<std::size_t>(h.head_dim) + 1, -7.0f);
+
+            set->attention_head(q.data(), k.data(), v.data(), h.n_keys, h.head_dim, kv_stride,
+                                h.scale, scores.data(), got.data());
+
+            for (std::int64_t d = 0; d < h.head_dim; ++d) {
+                double scale = 0.0;
+                for (std::int64_t j = 0; j < h.n_keys; ++j) {
+                    scale += ref_scores[static_cast<std::size_t>(j)] / sum *
+                             std::fabs(v[static_cast<std::size_t>(j * kv_stride + d)]);
+                }
+                ASSERT_NEAR(got[static_cast<std::size_t>(d)], want[static_cast<std::size_t>(d)],
+                            kBudget * scale + 1e-7)
+                    << isa_name(set->isa) << " keys=" << h.n_keys << " dim=" << h.head_dim
+                    << " d=" << d;
+            }
+            EXPECT_EQ(got.back(), -7.0f) << "wrote past head_dim";
+        }
+    }
+}
+
+TEST(AttentionTest, AttentionHeadWithOneKeyReturnsItsValueRow) {
+    const std::vector<float> q = random_values(64, 31, 10.0f);
+    const std::vector<float> k = random_values(64, 32, 10.0f);
+    const std::vector<float> v = random_values(64, 33);
+    for (const KernelSet* set : all_sets()) {
+        float score = 0.0f;
+        std::vector<float> out(64);
+
+        set->attention_head(q.data(), k.data(), v.data(), 1, 64, 64, 0.125f, &score, out.data());
+
+        EXPECT_EQ(out, v) << isa_name(set->isa);
+    }
+}
+
+// With head_dim 1 and q = 1 every score is exact, so the returned weights exp(s - max)
+// test the SIMD exp alone: within 4 ulp of std::exp over the range softmax uses.
+TEST(AttentionTest, AttentionHeadWeightsAreWithinUlpsOfStdExp) {
+    const std::int64_t n_keys = 400;
+    const float q = 1.0f;
+    std::vector<float> k(static_cast<std::size_t>(n_keys));
+    for (std::size_t j = 0; j < k.size(); ++j) {
+        k[j] = -85.0f * static_cast<float>(j) / static_cast<float>(n_keys) + 0.37f;
+    }
+    k[7] = 1.5f;  // the maximum, not first
+    const std::vector<float> v(k.size(), 1.0f);
+    for (const KernelSet* set : all_sets()) {
+        std::vector<float> scores(k.size());
+        float out = 0.0f;
+
+        set->attention_head(&q, k.data(), v.data(), n_keys, 1, 1, 1.0f, scores.data(), &out);
+
+        for (std::size_t j = 0; j < k.size(); ++j) {
+            const float want = std::exp(k[j] - 1.5f);
+            ASSERT_NEAR(scores[j], want, 4 * 6e-8 * want) << isa_name(set->isa) << " j=" << j;
+        }
+        EXPECT_NEAR(out, 1.0f, 1e-6);
+    }
+}
+
+TEST(AttentionTest, FreeFunctionsUseTheActiveSet) {
+    const std::vector<float> a = random_values(40, 41);
+    const std::vector<float> b = random_values(40, 42);
+
+    EXPECT_EQ(dot_f32(a.data(), b.data(), 40), active_kernels().dot_f32(a.data(), b.data(), 40));
+}
+
+}  // namespace
+}  // namespace lore::kernels
