@@ -149,6 +149,7 @@ int main(int argc, char** argv) {
     std::printf("overhead: time %+.1f %%, size %+.1f %%\n",
                 (lore_ingest_ms / bare_ingest_ms - 1) * 100,
                 (static_cast<double>(lore_bytes) / static_cast<double>(bare_bytes) - 1) * 100);
+    std::fflush(stdout);
 
     // Queries: words of 3+ letters, not stop words, drawn from random passages.
     std::mt19937_64 rng(7);

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Builds the KB benchmark corpus: one JSONL passage per paragraph of this machine's English man
 # pages (/usr/share/man/man[1-8]/*.gz), roff markup stripped, long paragraphs split at about
-# 120 words, short ones (< 8 words) dropped. Fields: id ("page.section:n"), text, page.
-#   usage: bench/store/make_corpus.sh [OUT.jsonl]   (default: /tmp/lore_man_corpus.jsonl)
+# 120 words, short ones (< 8 words) dropped. Fields: id ("P.N": page number P in sorted order,
+# paragraph N), text; with WITH_PAGE=1 also page (the man page's file name) as metadata.
+#   usage: [WITH_PAGE=1] bench/store/make_corpus.sh [OUT.jsonl]
+#   (default output: /tmp/lore_man_corpus.jsonl)
 # Reads the gzip files directly (python3's gzip module), which is much faster than `man -P cat`.
 set -euo pipefail
 OUT=${1:-/tmp/lore_man_corpus.jsonl}
-python3 - "$OUT" <<'PY'
+python3 - "$OUT" "${WITH_PAGE:-0}" <<'PY'
 import glob, gzip, json, re, sys
 
 out_path = sys.argv[1]
+with_page = sys.argv[2] == "1"
 FONT = re.compile(r"\\f(\(..|\[[^\]]*\]|.)")
 SIZE = re.compile(r"\\s[-+]?\d+")
 STRING = re.compile(r"\\\*(\(..|\[[^\]]*\]|.)")
@@ -35,7 +38,7 @@ def macro_args(line):
 
 n_out = 0
 with open(out_path, "w", encoding="utf-8") as out:
-    for path in sorted(glob.glob("/usr/share/man/man[1-8]/*.gz")):
+    for page_idx, path in enumerate(sorted(glob.glob("/usr/share/man/man[1-8]/*.gz"))):
         try:
             raw = gzip.open(path).read().decode("utf-8", errors="replace")
         except Exception:
@@ -73,8 +76,10 @@ with open(out_path, "w", encoding="utf-8") as out:
                 if len(piece) < 8:
                     continue
                 n_in_page += 1
-                out.write(json.dumps({"id": f"{page}:{n_in_page}", "text": " ".join(piece),
-                                      "page": page}, ensure_ascii=False) + "\n")
+                record = {"id": f"{page_idx}.{n_in_page}", "text": " ".join(piece)}
+                if with_page:
+                    record["page"] = page
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
                 n_out += 1
 print(f"make_corpus: {n_out} passages -> {out_path}", file=sys.stderr)
 PY

@@ -42,7 +42,7 @@ struct SearchOptions {
     // Markers put around query terms in snippets.
     std::string mark_begin = "**";
     std::string mark_end = "**";
-    // Snippet length in tokens (FTS5's snippet()).
+    // Snippet length in indexed terms (stop words in between are shown, not counted).
     int snippet_tokens = 24;
 };
 

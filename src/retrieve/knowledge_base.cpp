@@ -3,12 +3,14 @@
 // ingests.
 #include <algorithm>
 #include <system_error>
+#include <unordered_set>
 
 #include "lore/kb.h"
 
 #include "retrieve/dense_index.h"
 #include "retrieve/fusion.h"
 #include "retrieve/lexical_index.h"
+#include "retrieve/snippet.h"
 #include "store/ingest.h"
 #include "store/schema.h"
 #include "store/store.h"
@@ -224,30 +226,6 @@ private:
         };
     }
 
-    Result<std::string> snippet(std::int64_t chunk_id,
-                                const std::string& match,
-                                const SearchOptions& options) {
-        if (match.empty()) {
-            return std::string();
-        }
-        if (snippet_stmt_.handle() == nullptr) {
-            LORE_ASSIGN_OR_RETURN(snippet_stmt_,
-                                  store_->db().prepare("SELECT snippet(chunks_fts, 0, ?1, ?2, "
-                                                       "'…', ?3) FROM chunks_fts WHERE "
-                                                       "chunks_fts MATCH ?4 AND rowid = ?5"));
-        }
-        snippet_stmt_.reset();
-        snippet_stmt_.bind(1, options.mark_begin)
-            .bind(2, options.mark_end)
-            .bind(3, std::int64_t{std::clamp(options.snippet_tokens, 1, 64)})
-            .bind(4, match)
-            .bind(5, chunk_id);
-        LORE_ASSIGN_OR_RETURN(bool has_row, snippet_stmt_.step());
-        std::string out = has_row ? collapse_whitespace(snippet_stmt_.column_text(0)) : "";
-        snippet_stmt_.reset();
-        return out;
-    }
-
     Result<std::vector<SearchHit>> materialize(const std::vector<Ranked>& ranked,
                                                std::string_view query,
                                                const SearchOptions& options) {
@@ -257,7 +235,13 @@ private:
             ids.push_back(r.chunk_id);
         }
         LORE_ASSIGN_OR_RETURN(std::vector<store::ChunkRow> rows, store_->chunks_by_id(ids));
-        const std::string match = store::fts_match_expression(query);
+        std::vector<std::string> terms;
+        LORE_RETURN_IF_ERROR(store::fts_terms(store_->db().handle(), query, terms));
+        const std::unordered_set<std::string> query_terms(terms.begin(), terms.end());
+        retrieve::SnippetOptions snippet_options;
+        snippet_options.mark_begin = options.mark_begin;
+        snippet_options.mark_end = options.mark_end;
+        snippet_options.n_terms = options.snippet_tokens;
         std::vector<SearchHit> hits;
         std::size_t row_idx = 0;
         for (const Ranked& r : ranked) {
@@ -277,7 +261,9 @@ private:
             hit.page = row.page;
             hit.byte_begin = row.byte_begin;
             hit.byte_end = row.byte_end;
-            LORE_ASSIGN_OR_RETURN(hit.snippet, snippet(r.chunk_id, match, options));
+            LORE_ASSIGN_OR_RETURN(
+                hit.snippet, retrieve::make_snippet(store_->db().handle(), row.text, query_terms,
+                                                    snippet_options));
             if (hit.snippet.empty()) {
                 hit.snippet = leading_words(row.text, options.snippet_tokens);
             }
@@ -291,7 +277,6 @@ private:
     std::unique_ptr<retrieve::LexicalIndex> lexical_;
     retrieve::DenseIndex dense_;
     std::shared_ptr<Embedder> embedder_;
-    store::Stmt snippet_stmt_;
 };
 
 KnowledgeBase::KnowledgeBase(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -141,6 +141,9 @@ Result<std::int64_t> Store::delete_document(std::int64_t document_id) {
                               cached("DELETE FROM chunks WHERE id BETWEEN ? AND ?"));
         del_chunks->bind(1, first).bind(2, first + n_chunks - 1);
         LORE_RETURN_IF_ERROR(del_chunks->run());
+        if (observer_ != nullptr) {
+            LORE_RETURN_IF_ERROR(observer_->on_chunks_removed(first, n_chunks));
+        }
     }
     LORE_ASSIGN_OR_RETURN(Stmt * del, cached("DELETE FROM documents WHERE id=?"));
     del->bind(1, document_id);
@@ -212,6 +215,9 @@ Status Store::insert_document(std::int64_t source_id,
             .bind(6, std::int64_t{chunk.page})
             .bind(7, chunk.section);
         LORE_RETURN_IF_ERROR(insert_chunk.run());
+        if (observer_ != nullptr) {
+            LORE_RETURN_IF_ERROR(observer_->on_chunk_added(chunk_id, chunk.text));
+        }
         if (!chunk.embedding.empty()) {
             insert_embedding.bind(1, chunk_id)
                 .bind_blob(2, as_bytes(std::span<const float>(chunk.embedding)));
@@ -297,6 +303,9 @@ Result<ReplaceStats> Store::replace_source(const SourceRecord& source,
             stats.n_documents_removed += 1;
         }
     }
+    if (observer_ != nullptr) {
+        LORE_RETURN_IF_ERROR(observer_->on_before_commit());
+    }
     LORE_RETURN_IF_ERROR(txn.commit());
     return stats;
 }
@@ -323,6 +332,9 @@ Result<std::int64_t> Store::remove_source(std::string_view path) {
     LORE_ASSIGN_OR_RETURN(Stmt del, db_->prepare("DELETE FROM sources WHERE id=?"));
     del.bind(1, source->id);
     LORE_RETURN_IF_ERROR(del.run());
+    if (observer_ != nullptr) {
+        LORE_RETURN_IF_ERROR(observer_->on_before_commit());
+    }
     LORE_RETURN_IF_ERROR(txn.commit());
     return static_cast<std::int64_t>(documents.size());
 }

@@ -105,6 +105,19 @@ struct StoreCounts {
     std::int64_t n_embeddings = 0;
 };
 
+// Sees every chunk write inside the write transaction that makes it, so an index stored in
+// the same database (lore's own lexical index, issue 5) commits or rolls back with the chunks.
+// A failing callback aborts the transaction. Thread safety: called on the Store's thread.
+class ChunkObserver {
+public:
+    virtual ~ChunkObserver() = default;
+    virtual Status on_chunk_added(std::int64_t chunk_id, std::string_view text) = 0;
+    // Chunks [first_chunk_id, first_chunk_id + n_chunks) were deleted.
+    virtual Status on_chunks_removed(std::int64_t first_chunk_id, std::int64_t n_chunks) = 0;
+    // The transaction is about to commit (e.g. write the segment buffered so far).
+    virtual Status on_before_commit() = 0;
+};
+
 // The first 64 bits of a hex SHA-256 as a signed integer (documents.content_hash).
 std::int64_t hash_prefix64(std::string_view hex_digest);
 
@@ -115,6 +128,10 @@ public:
                                                const StoreOptions& options = {});
 
     Db& db() { return *db_; }
+
+    // Registers an observer of chunk writes (not owned; must outlive the Store or be removed
+    // by passing nullptr). One at a time.
+    void set_chunk_observer(ChunkObserver* observer) { observer_ = observer; }
 
     const std::filesystem::path& dir() const { return dir_; }
 
@@ -176,6 +193,7 @@ private:
     std::unique_ptr<Db> db_;
     std::filesystem::path dir_;
     std::unordered_map<const char*, Stmt> statements_;
+    ChunkObserver* observer_ = nullptr;
 };
 
 }  // namespace lore::store

@@ -124,14 +124,12 @@ bool is_word_byte(unsigned char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
 }
 
-struct TermCollector {
-    std::vector<std::string>* out = nullptr;
-};
-
-int collect_term(
-    void* ctx, int /*tflags*/, const char* token, int n_token, int /*start*/, int /*end*/) {
-    auto* collector = static_cast<TermCollector*>(ctx);
-    collector->out->emplace_back(token, static_cast<std::size_t>(n_token));
+int collect_term(void* ctx, int tflags, const char* token, int n_token, int start, int end) {
+    auto* out = static_cast<std::vector<TermSpan>*>(ctx);
+    if ((tflags & FTS5_TOKEN_COLOCATED) == 0) {
+        out->push_back({std::string(token, static_cast<std::size_t>(n_token)),
+                        static_cast<std::size_t>(start), static_cast<std::size_t>(end)});
+    }
     return SQLITE_OK;
 }
 
@@ -193,7 +191,7 @@ std::string fts_match_expression(std::string_view query) {
     return expr;
 }
 
-Status fts_terms(sqlite3* db, std::string_view text, std::vector<std::string>& out) {
+Status fts_term_spans(sqlite3* db, std::string_view text, std::vector<TermSpan>& out) {
     fts5_api* api = nullptr;
     LORE_RETURN_IF_ERROR(get_fts5_api(db, &api));
     void* context = nullptr;
@@ -209,12 +207,20 @@ Status fts_terms(sqlite3* db, std::string_view text, std::vector<std::string>& o
         return Status::internal("store: fts5: cannot create 'porter lore_en' (code " +
                                 std::to_string(rc) + "); is lore_en registered?");
     }
-    TermCollector collector{&out};
-    rc = porter.xTokenize(instance, &collector, FTS5_TOKENIZE_DOCUMENT, text.data(),
+    rc = porter.xTokenize(instance, &out, FTS5_TOKENIZE_DOCUMENT, text.data(),
                           static_cast<int>(text.size()), collect_term);
     porter.xDelete(instance);
     if (rc != SQLITE_OK) {
         return Status::internal("store: fts5: tokenize failed (code " + std::to_string(rc) + ")");
+    }
+    return Status::ok();
+}
+
+Status fts_terms(sqlite3* db, std::string_view text, std::vector<std::string>& out) {
+    std::vector<TermSpan> spans;
+    LORE_RETURN_IF_ERROR(fts_term_spans(db, text, spans));
+    for (TermSpan& span : spans) {
+        out.push_back(std::move(span.term));
     }
     return Status::ok();
 }

@@ -10,6 +10,7 @@
 // Thread safety: free functions over immutable tables; safe from any thread.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,5 +42,15 @@ std::string fts_match_expression(std::string_view query);
 // Terms exactly as FTS5 indexes them (folded, stop words dropped, porter-stemmed), in order.
 // Runs `text` through the registered tokenizer chain on `db`.
 Status fts_terms(sqlite3* db, std::string_view text, std::vector<std::string>& out);
+
+// A term and the byte range of the word it came from in the analysed text.
+struct TermSpan {
+    std::string term;
+    std::size_t begin = 0;
+    std::size_t end = 0;
+};
+
+// As fts_terms, with each term's source byte range (for highlighting).
+Status fts_term_spans(sqlite3* db, std::string_view text, std::vector<TermSpan>& out);
 
 }  // namespace lore::store

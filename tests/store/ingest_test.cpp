@@ -219,5 +219,52 @@ TEST_F(IngestTest, RemoveSourceDeletesItsChunksFromTheIndex) {
     EXPECT_EQ(count("SELECT count(*) FROM chunks"), 0);
 }
 
+// Records observer calls; fails on demand to prove the transaction rolls back.
+class RecordingObserver final : public ChunkObserver {
+public:
+    Status on_chunk_added(std::int64_t chunk_id, std::string_view text) override {
+        added.emplace_back(chunk_id, std::string(text));
+        return Status::ok();
+    }
+
+    Status on_chunks_removed(std::int64_t first_chunk_id, std::int64_t n_chunks) override {
+        removed.emplace_back(first_chunk_id, n_chunks);
+        return Status::ok();
+    }
+
+    Status on_before_commit() override {
+        ++n_commits;
+        return fail_commit ? Status::internal("observer: refused") : Status::ok();
+    }
+
+    std::vector<std::pair<std::int64_t, std::string>> added;
+    std::vector<std::pair<std::int64_t, std::int64_t>> removed;
+    int n_commits = 0;
+    bool fail_commit = false;
+};
+
+TEST_F(IngestTest, ChunkObserverSeesWritesInsideTheTransaction) {
+    RecordingObserver observer;
+    store_->set_chunk_observer(&observer);
+    write_file(docs_ / "a.txt", "Quokka one.");
+    ingest({docs_.path().string()});
+    const std::vector<std::int64_t> first_ids = chunk_ids();
+    write_file(docs_ / "a.txt", "Quokka two, changed.");
+    bump_mtime(docs_ / "a.txt");
+    observer.fail_commit = true;
+    Ingester ingester(*store_, options_);
+
+    auto failed = ingester.ingest_paths(std::vector<std::string>{docs_.path().string()});
+
+    ASSERT_EQ(observer.added.size(), 2u);
+    EXPECT_EQ(observer.added[0], std::make_pair(first_ids[0], std::string("Quokka one.")));
+    ASSERT_EQ(observer.removed.size(), 1u);
+    EXPECT_EQ(observer.removed[0], std::make_pair(first_ids[0], std::int64_t{1}));
+    EXPECT_EQ(observer.n_commits, 2);
+    EXPECT_FALSE(failed.has_value());
+    EXPECT_EQ(chunk_ids(), first_ids);  // the refused transaction rolled back
+    store_->set_chunk_observer(nullptr);
+}
+
 }  // namespace
 }  // namespace lore::store
