@@ -66,7 +66,9 @@ public:
         gate_.resize(batch * static_cast<std::size_t>(hp_.n_ff));
         up_.resize(batch * static_cast<std::size_t>(hp_.n_ff));
         scores_.resize(static_cast<std::size_t>(pool_.n_threads()) *
-                       static_cast<std::size_t>(n_ctx_));
+                       static_cast<std::size_t>(kQueryChunk * n_ctx_));
+        query_scratch_.resize(static_cast<std::size_t>(pool_.n_threads()) *
+                              static_cast<std::size_t>(kQueryChunk * hp_.head_dim));
         // The cache is allocated uninitialised: pages become resident only when written.
         const auto cache_floats =
             static_cast<std::size_t>(n_ctx_) * static_cast<std::size_t>(n_kv_);
@@ -249,18 +251,21 @@ private:
     std::int64_t n_kv_ = 0;  // n_head_kv * head_dim
     std::int32_t n_past_ = 0;
 
-    std::vector<float> x_;       // [n_batch, n_embd] residual stream
-    std::vector<float> h_;       // [n_batch, n_embd] normalised input of a sub-block
-    std::vector<float> tmp_;     // [n_batch, n_embd] sub-block output
-    std::vector<float> q_;       // [n_batch, n_q]
-    std::vector<float> k_;       // [n_batch, n_kv]
-    std::vector<float> v_;       // [n_batch, n_kv]
-    std::vector<float> attn_;    // [n_batch, n_q]
-    std::vector<float> gate_;    // [n_batch, n_ff]
-    std::vector<float> up_;      // [n_batch, n_ff]
-    std::vector<float> scores_;  // [n_threads, n_ctx] attention weights per thread
+    std::vector<float> x_;     // [n_batch, n_embd] residual stream
+    std::vector<float> h_;     // [n_batch, n_embd] normalised input of a sub-block
+    std::vector<float> tmp_;   // [n_batch, n_embd] sub-block output
+    std::vector<float> q_;     // [n_batch, n_q]
+    std::vector<float> k_;     // [n_batch, n_kv]
+    std::vector<float> v_;     // [n_batch, n_kv]
+    std::vector<float> attn_;  // [n_batch, n_q]
+    std::vector<float> gate_;  // [n_batch, n_ff]
+    std::vector<float> up_;    // [n_batch, n_ff]
+    // Queries handled together by one attention job (bounds the scratch below).
+    static constexpr std::int64_t kQueryChunk = 64;
+    std::vector<float> scores_;         // [n_threads][kQueryChunk, n_ctx] attention weights
+    std::vector<float> query_scratch_;  // [n_threads][kQueryChunk, head_dim] one head's queries
     std::vector<std::unique_ptr<float[]>> k_cache_;  // per layer [n_ctx, n_kv]
-    std::vector<std::unique_ptr<float[]>> v_cache_;  // per layer [n_ctx, n_kv]
+    std::vector<std::unique_ptr<float[]>> v_cache_;  // per layer [n_kv, n_ctx] (transposed)
     std::vector<double> inv_freq_;                   // [n_rot / 2] rope frequencies
     std::vector<float> logits_;                      // [n_logit_rows, n_vocab]
     std::int32_t n_logit_rows_ = 0;
@@ -352,8 +357,12 @@ void TransformerSession::forward(std::span<const TokenId> tokens,
         float* v_cache = v_cache_[static_cast<std::size_t>(layer_idx)].get();
         std::memcpy(k_cache + static_cast<std::size_t>(n_past_) * static_cast<std::size_t>(n_kv_),
                     k_.data(), static_cast<std::size_t>(n_tokens * n_kv_) * sizeof(float));
-        std::memcpy(v_cache + static_cast<std::size_t>(n_past_) * static_cast<std::size_t>(n_kv_),
-                    v_.data(), static_cast<std::size_t>(n_tokens * n_kv_) * sizeof(float));
+        // V is cached transposed, [n_kv][n_ctx]: row i holds value dimension i of every position.
+        for (std::int64_t t = 0; t < n_tokens; ++t) {
+            for (std::int64_t i = 0; i < n_kv_; ++i) {
+                v_cache[i * n_ctx_ + n_past_ + t] = v_[static_cast<std::size_t>(t * n_kv_ + i)];
+            }
+        }
         attention(layer_idx, n_tokens);
         activations_changed();
         matmul(l.wo, attn_.data(), n_tokens, tmp_.data());
@@ -421,47 +430,60 @@ void TransformerSession::rope(float* x, std::int64_t n_tokens, std::int32_t n_he
 }
 
 void TransformerSession::attention(std::int32_t layer_idx, std::int64_t n_tokens) {
+    // Per (head, chunk of queries): scores = Q K^T and out = softmax(scores) V are two
+    // matrix products over the cache, run by the f32 matmul kernels (K rows are keys; the V
+    // cache is stored transposed so its rows are value dimensions). Keys after a query's own
+    // position get zero weight.
     const float* k_cache = k_cache_[static_cast<std::size_t>(layer_idx)].get();
     const float* v_cache = v_cache_[static_cast<std::size_t>(layer_idx)].get();
     const std::int64_t head_dim = hp_.head_dim;
     const std::int32_t group = hp_.n_head / hp_.n_head_kv;
     const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
-    const std::int64_t n_items = n_tokens * hp_.n_head;
-    const std::int32_t pos0 = n_past_;
+    const std::int64_t n_chunks = (n_tokens + kQueryChunk - 1) / kQueryChunk;
+    const std::int64_t n_items = n_chunks * hp_.n_head;
+    const std::int64_t pos0 = n_past_;
     pool_.run([&](int thread_idx, int n_threads) {
-        float* scores = scores_.data() +
-                        static_cast<std::size_t>(thread_idx) * static_cast<std::size_t>(n_ctx_);
+        float* scores = scores_.data() + static_cast<std::size_t>(thread_idx) *
+                                             static_cast<std::size_t>(kQueryChunk * n_ctx_);
+        float* queries =
+            query_scratch_.data() +
+            static_cast<std::size_t>(thread_idx) * static_cast<std::size_t>(kQueryChunk * head_dim);
         for (std::int64_t item = thread_idx; item < n_items; item += n_threads) {
-            const std::int64_t t = item / hp_.n_head;
             const std::int64_t head = item % hp_.n_head;
+            const std::int64_t first = (item / hp_.n_head) * kQueryChunk;
+            const std::int64_t m = std::min<std::int64_t>(kQueryChunk, n_tokens - first);
             const std::int64_t kv_head = head / group;
-            const float* q = q_.data() + (t * hp_.n_head + head) * head_dim;
-            const std::int64_t n_keys = pos0 + t + 1;
-            float max_score = -INFINITY;
-            for (std::int64_t j = 0; j < n_keys; ++j) {
-                const float* k = k_cache + j * n_kv_ + kv_head * head_dim;
-                float dot = 0.0f;
-                for (std::int64_t d = 0; d < head_dim; ++d) {
-                    dot += q[d] * k[d];
+            const std::int64_t n_keys = pos0 + first + m;
+            for (std::int64_t t = 0; t < m; ++t) {
+                const float* q = q_.data() + ((first + t) * hp_.n_head + head) * head_dim;
+                std::copy(q, q + head_dim, queries + t * head_dim);
+            }
+            kernels::matmul_rows(TensorType::kF32, k_cache + kv_head * head_dim,
+                                 static_cast<std::size_t>(n_kv_) * sizeof(float), head_dim, queries,
+                                 m, scores, n_keys, 0, n_keys);
+            for (std::int64_t t = 0; t < m; ++t) {
+                float* row = scores + t * n_keys;
+                const std::int64_t n_visible = pos0 + first + t + 1;
+                float max_score = -INFINITY;
+                for (std::int64_t j = 0; j < n_visible; ++j) {
+                    row[j] *= scale;
+                    max_score = std::max(max_score, row[j]);
                 }
-                scores[j] = dot * scale;
-                max_score = std::max(max_score, scores[j]);
-            }
-            double sum = 0.0;
-            for (std::int64_t j = 0; j < n_keys; ++j) {
-                scores[j] = std::exp(scores[j] - max_score);
-                sum += scores[j];
-            }
-            const auto inv_sum = static_cast<float>(1.0 / sum);
-            float* out = attn_.data() + (t * hp_.n_head + head) * head_dim;
-            std::fill(out, out + head_dim, 0.0f);
-            for (std::int64_t j = 0; j < n_keys; ++j) {
-                const float p = scores[j] * inv_sum;
-                const float* v = v_cache + j * n_kv_ + kv_head * head_dim;
-                for (std::int64_t d = 0; d < head_dim; ++d) {
-                    out[d] += p * v[d];
+                double sum = 0.0;
+                for (std::int64_t j = 0; j < n_visible; ++j) {
+                    row[j] = std::exp(row[j] - max_score);
+                    sum += row[j];
                 }
+                const auto inv_sum = static_cast<float>(1.0 / sum);
+                for (std::int64_t j = 0; j < n_visible; ++j) {
+                    row[j] *= inv_sum;
+                }
+                std::fill(row + n_visible, row + n_keys, 0.0f);
             }
+            kernels::matmul_rows(TensorType::kF32, v_cache + kv_head * head_dim * n_ctx_,
+                                 static_cast<std::size_t>(n_ctx_) * sizeof(float), n_keys, scores,
+                                 m, attn_.data() + first * n_q_ + head * head_dim, n_q_, 0,
+                                 head_dim);
         }
     });
 }
