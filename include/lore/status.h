@@ -82,10 +82,10 @@ private:
 }  // namespace lore
 
 // Evaluates `expr` (a Status); returns it from the enclosing function when it is not ok.
-#define LORE_RETURN_IF_ERROR(expr)                 \
-    do {                                           \
-        ::lore::Status lore_status_ = (expr);      \
-        if (!lore_status_.is_ok()) {               \
-            return lore_status_;                   \
-        }                                          \
+#define LORE_RETURN_IF_ERROR(expr)            \
+    do {                                      \
+        ::lore::Status lore_status_ = (expr); \
+        if (!lore_status_.is_ok()) {          \
+            return lore_status_;              \
+        }                                     \
     } while (false)

@@ -58,7 +58,7 @@ enum class TensorType : std::uint32_t {
 };
 
 struct TensorTypeTraits {
-    std::string_view name;   // "q4_K", as llama.cpp prints it; empty when unknown
+    std::string_view name;    // "q4_K", as llama.cpp prints it; empty when unknown
     std::int64_t block_size;  // values per block (1 for plain types)
     std::size_t block_bytes;  // bytes per block
     bool is_known;            // a type GGUF defines (its size is known, even if unsupported)

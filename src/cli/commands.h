@@ -18,7 +18,6 @@ void add_ingest_command(CLI::App& app, CommandContext& ctx);
 void add_search_command(CLI::App& app, CommandContext& ctx);
 void add_kb_command(CLI::App& app, CommandContext& ctx);
 
-
 void add_generate_command(CLI::App& app, CommandContext& ctx);
 void add_bench_command(CLI::App& app, CommandContext& ctx);
 void add_tokenize_command(CLI::App& app, CommandContext& ctx);

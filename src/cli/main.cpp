@@ -1,8 +1,9 @@
 // lore: the command-line interface. One subcommand per file; see commands.h.
 #include <cstdio>
 
-#include "cli/commands.h"
 #include "lore/version.h"
+
+#include "cli/commands.h"
 
 int main(int argc, char** argv) {
     CLI::App app{"lore: a local language-model engine grounded in external knowledge"};

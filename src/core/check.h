@@ -6,13 +6,13 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define LORE_CHECK(cond, msg)                                                              \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            std::fprintf(stderr, "lore: check failed at %s:%d: %s (%s)\n", __FILE__,       \
-                         __LINE__, #cond, msg);                                            \
-            std::abort();                                                                  \
-        }                                                                                  \
+#define LORE_CHECK(cond, msg)                                                                  \
+    do {                                                                                       \
+        if (!(cond)) {                                                                         \
+            std::fprintf(stderr, "lore: check failed at %s:%d: %s (%s)\n", __FILE__, __LINE__, \
+                         #cond, msg);                                                          \
+            std::abort();                                                                      \
+        }                                                                                      \
     } while (false)
 
 #ifdef NDEBUG

@@ -1,21 +1,21 @@
 #include "core/mapped_file.h"
 
+#include <cerrno>
+#include <cstring>
+#include <string>
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <string>
 
 namespace lore {
 
 namespace {
 
 Status errno_status(const char* what, const std::filesystem::path& path, int err) {
-    std::string msg = std::string("file: ") + what + " '" + path.string() + "': " +
-                      std::strerror(err);  // NOLINT(concurrency-mt-unsafe)
+    std::string msg = std::string("file: ") + what + " '" + path.string() +
+                      "': " + std::strerror(err);  // NOLINT(concurrency-mt-unsafe)
     if (err == ENOENT) {
         return Status::not_found(std::move(msg));
     }
@@ -29,7 +29,9 @@ Result<MappedFile> MappedFile::open(const std::filesystem::path& path) {
     if (fd < 0) {
         return errno_status("cannot open", path, errno);
     }
+
     struct stat st {};
+
     if (::fstat(fd, &st) != 0) {
         int err = errno;
         ::close(fd);
@@ -82,7 +84,9 @@ MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
     return *this;
 }
 
-MappedFile::~MappedFile() { release(); }
+MappedFile::~MappedFile() {
+    release();
+}
 
 void MappedFile::release() {
     if (is_mapped_ && data_ != nullptr) {

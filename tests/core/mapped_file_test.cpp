@@ -1,10 +1,10 @@
 #include "core/mapped_file.h"
 
-#include <gtest/gtest.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+
+#include <gtest/gtest.h>
 
 namespace lore {
 namespace {

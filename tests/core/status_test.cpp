@@ -1,8 +1,8 @@
 #include "lore/status.h"
 
-#include <gtest/gtest.h>
-
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "lore/result.h"
 
