@@ -192,6 +192,21 @@ void register_all() {
             if ((*set)[type].vec_dot_tile == nullptr) {
                 continue;
             }
+            // A 2048-wide matrix of ~256 MB: far beyond L3, so GB/s compare with
+            // lore_bench_bandwidth (generation of models larger than the cache).
+            if (type == TensorType::kQ8_0 || type == TensorType::kQ4_0 ||
+                type == TensorType::kF16) {
+                const std::int64_t dram_rows = static_cast<std::int64_t>(
+                    (std::size_t{256} << 20) / tensor_row_bytes(type, 2048));
+                for (bool use_tile : {false, true}) {
+                    std::string name = use_tile ? "gemv_dram_tile" : "gemv_dram_pairs";
+                    name.append(suffix);
+                    benchmark::RegisterBenchmark(name.c_str(), gemv_q8, set, type, dram_rows,
+                                                 std::int64_t{2048}, use_tile)
+                        ->Unit(benchmark::kMillisecond)
+                        ->UseRealTime();
+                }
+            }
             // Rows of SmolLM2 (576), Qwen2.5-0.5B (896) and Llama-3.2-1B (2048) widths;
             // 1536 rows keep the matrix L2/L3-resident (kernel speed, not DRAM).
             for (std::int64_t n_cols : {576, 896, 2048}) {
