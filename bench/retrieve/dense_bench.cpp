@@ -1,6 +1,7 @@
 // Dense-search benchmark (run by hand, not in CI):
 //   build/<dir>/bench/retrieve/lore_bench_dense [N=100000]
 //   build/<dir>/bench/retrieve/lore_bench_hnswlib [N=100000]     (hnswlib alone, after it)
+//   bench/retrieve/compare_hnsw.sh build/<dir>   (both, alternating, on the saved graph)
 // On N structured 384-d vectors (tests/retrieve/structured_vectors.h: 32-d Gaussian latent,
 // fixed random map, a little noise, normalised) and 1,000 queries: HNSW build rate (1 thread
 // on 20k, all threads on N), recall@10 and queries/s per ef for lore's HnswIndex (1 thread),
@@ -12,6 +13,7 @@
 #include <chrono>
 #include <cstdio>
 #include <numeric>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -51,7 +53,51 @@ double recall(const std::vector<std::vector<ScoredChunk>>& truth,
 
 }  // namespace
 
+// `--sweep-only`: loads the graph and the exact answers a full run saved and only times the ef
+// sweep, so bench/retrieve/compare_hnsw.sh can alternate it with lore_bench_hnswlib.
+int sweep_saved() {
+    constexpr std::size_t kQueries = 1000;
+    const lore::testing::StructuredVectors gen;
+    const std::vector<float> queries = gen.make(kQueries, 22);
+    std::vector<std::int64_t> truth(kQueries * kTopK);
+    std::FILE* truth_file = std::fopen("/tmp/lore_bench_dense.truth", "rb");
+    if (truth_file == nullptr ||
+        std::fread(truth.data(), sizeof(std::int64_t), truth.size(), truth_file) != truth.size()) {
+        std::fprintf(stderr, "bench: run lore_bench_dense without --sweep-only first\n");
+        return 1;
+    }
+    std::fclose(truth_file);
+    auto index = lore::retrieve::HnswIndex::load("/tmp/lore_bench_dense.hnsw", kDim,
+                                                 lore::retrieve::HnswOptions{})
+                     .value();
+    std::printf("\n| ef | recall@10 | lore HnswIndex q/s |\n|---:|---:|---:|\n");
+    for (int ef : {16, 32, 48, 64, 96, 128, 200}) {
+        index->set_ef(ef);
+        std::size_t n_found = 0;
+        double seconds = 0;
+        for (int rep = 0; rep < 2; ++rep) {
+            n_found = 0;
+            const Clock::time_point start = Clock::now();
+            for (std::size_t q = 0; q < kQueries; ++q) {
+                const auto row = truth.begin() + static_cast<long>(q * kTopK);
+                for (const ScoredChunk& hit : index->search(
+                         std::span<const float>(queries.data() + q * kDim, kDim), kTopK)) {
+                    n_found += std::count(row, row + kTopK, hit.chunk_id) > 0 ? 1u : 0u;
+                }
+            }
+            seconds += since_s(start);
+        }
+        std::printf("| %d | %.4f | %.0f |\n", ef,
+                    static_cast<double>(n_found) / static_cast<double>(kQueries * kTopK),
+                    2.0 * kQueries / seconds);
+    }
+    return 0;
+}
+
 int main(int argc, char** argv) {
+    if (argc > 1 && std::string_view(argv[1]) == "--sweep-only") {
+        return sweep_saved();
+    }
     const std::size_t n = argc > 1 ? std::stoul(argv[1]) : 100000;
     constexpr std::size_t kQueries = 1000;
     const lore::testing::StructuredVectors gen;

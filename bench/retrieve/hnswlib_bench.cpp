@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <string_view>
 #include <vector>
 
 #include <hnswlib/hnswlib.h>
@@ -25,7 +26,9 @@ double since_s(Clock::time_point start) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    const std::size_t n = argc > 1 ? std::stoul(argv[1]) : 100000;
+    // --sweep-only: skip the 20k build-rate measurement.
+    const bool sweep_only = argc > 1 && std::string_view(argv[1]) == "--sweep-only";
+    const std::size_t n = argc > 1 && !sweep_only ? std::stoul(argv[1]) : 100000;
     constexpr std::size_t kQueries = 1000;
     constexpr std::size_t kTopK = 10;
     constexpr std::size_t kDim = 384;
@@ -42,7 +45,7 @@ int main(int argc, char** argv) {
     std::fclose(truth_file);
 
     hnswlib::InnerProductSpace space(kDim);
-    {
+    if (!sweep_only) {
         const std::size_t n_small = corpus.size() / kDim;
         hnswlib::HierarchicalNSW<float> small(&space, n_small, 16, 200, 100);
         const Clock::time_point start = Clock::now();

@@ -2,7 +2,8 @@
 // migration N takes a database from version N-1 to N inside one transaction. A fresh KB runs
 // every migration from 0. Tables (docs/formats/kb.md has the full description):
 //
-//   kb_meta(key, value)                 embedding model and dim, vectors_generation
+//   kb_meta(key, value)                 embedding model and dim, vectors_generation, the
+//                                       highest chunk id ever used (ids are never reused)
 //   sources(id, path, kind, ...)        one per ingested file or stream, with its SHA-256
 //   documents(id, source_id, doc_key,   one per file, or per record of a JSONL file; its
 //     content_hash, first_chunk_id,     chunks are the ids [first_chunk_id, first_chunk_id +
@@ -14,7 +15,8 @@
 // There are no foreign keys: rows are deleted explicitly (Store::delete_document) by id
 // range, which needs no index on chunks.document_id and keeps the KB small (the size budget
 // is 25 % over a bare FTS5 table). Invariants: chunks_fts indexes exactly the rows of chunks
-// (triggers keep it so); every chunk and embedding belongs to a live document.
+// (Store writes both in one transaction); every chunk and embedding belongs to a live
+// document.
 #pragma once
 
 #include <cstdint>

@@ -137,6 +137,22 @@ Result<std::int64_t> Store::delete_document(std::int64_t document_id) {
                               cached("DELETE FROM embeddings WHERE chunk_id BETWEEN ? AND ?"));
         del_embeddings->bind(1, first).bind(2, first + n_chunks - 1);
         LORE_RETURN_IF_ERROR(del_embeddings->run());
+        // External-content FTS5: a delete must name the indexed text.
+        LORE_ASSIGN_OR_RETURN(Stmt * texts,
+                              cached("SELECT id, text FROM chunks WHERE id BETWEEN ? AND ?"));
+        LORE_ASSIGN_OR_RETURN(Stmt * fts_delete,
+                              cached("INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES "
+                                     "('delete', ?, ?)"));
+        texts->bind(1, first).bind(2, first + n_chunks - 1);
+        while (true) {
+            LORE_ASSIGN_OR_RETURN(bool has_chunk, texts->step());
+            if (!has_chunk) {
+                break;
+            }
+            fts_delete->bind(1, texts->column_int64(0)).bind(2, texts->column_text(1));
+            LORE_RETURN_IF_ERROR(fts_delete->run());
+        }
+        texts->reset();
         LORE_ASSIGN_OR_RETURN(Stmt * del_chunks,
                               cached("DELETE FROM chunks WHERE id BETWEEN ? AND ?"));
         del_chunks->bind(1, first).bind(2, first + n_chunks - 1);
@@ -173,8 +189,7 @@ Status Store::insert_document(std::int64_t source_id,
                               const DocumentRecord& doc,
                               ReplaceStats& stats,
                               std::int64_t& next_chunk_id) {
-    // Chunk ids are AUTOINCREMENT and this transaction holds the write lock, so the chunks get
-    // the ids [next_chunk_id, next_chunk_id + n); checked below.
+    // This transaction holds the write lock; the chunks get ids [next_chunk_id, + n).
     const auto n_chunks = static_cast<std::int64_t>(doc.chunks.size());
     LORE_ASSIGN_OR_RETURN(Stmt * insert_doc_ptr,
                           cached("INSERT INTO documents(source_id, doc_key, content_hash, "
@@ -203,8 +218,11 @@ Status Store::insert_document(std::int64_t source_id,
                                  "page, section) VALUES (?, ?, ?, ?, ?, ?, ?)"));
     LORE_ASSIGN_OR_RETURN(Stmt * insert_embedding_ptr,
                           cached("INSERT INTO embeddings(chunk_id, vector) VALUES (?, ?)"));
+    LORE_ASSIGN_OR_RETURN(Stmt * insert_fts_ptr,
+                          cached("INSERT INTO chunks_fts(rowid, text) VALUES (?, ?)"));
     Stmt& insert_chunk = *insert_chunk_ptr;
     Stmt& insert_embedding = *insert_embedding_ptr;
+    Stmt& insert_fts = *insert_fts_ptr;
     for (const ChunkRecord& chunk : doc.chunks) {
         const std::int64_t chunk_id = next_chunk_id++;
         insert_chunk.bind(1, chunk_id)
@@ -215,6 +233,8 @@ Status Store::insert_document(std::int64_t source_id,
             .bind(6, std::int64_t{chunk.page})
             .bind(7, chunk.section);
         LORE_RETURN_IF_ERROR(insert_chunk.run());
+        insert_fts.bind(1, chunk_id).bind(2, chunk.text);
+        LORE_RETURN_IF_ERROR(insert_fts.run());
         if (observer_ != nullptr) {
             LORE_RETURN_IF_ERROR(observer_->on_chunk_added(chunk_id, chunk.text));
         }
@@ -277,10 +297,12 @@ Result<ReplaceStats> Store::replace_source(const SourceRecord& source,
                          std::make_pair(existing.column_int64(1), existing.column_int64(2)));
     }
 
-    // Explicit chunk ids continue the AUTOINCREMENT sequence, which never reuses an id.
+    // Chunk ids are never reused (citations and vector indexes name them): new ones continue
+    // after the highest id ever handed out, kept in kb_meta and written once per transaction.
     LORE_ASSIGN_OR_RETURN(std::int64_t last_chunk_id,
-                          db_->query_int64("SELECT coalesce((SELECT seq FROM sqlite_sequence "
-                                           "WHERE name='chunks'), 0)"));
+                          db_->query_int64("SELECT max(coalesce((SELECT value FROM kb_meta WHERE "
+                                           "key='chunk_id_high_water'), 0), coalesce((SELECT "
+                                           "max(id) FROM chunks), 0))"));
     std::int64_t next_chunk_id = last_chunk_id + 1;
     for (const DocumentRecord& doc : documents) {
         auto it = old_docs.find(doc.key);
@@ -303,6 +325,11 @@ Result<ReplaceStats> Store::replace_source(const SourceRecord& source,
             stats.n_documents_removed += 1;
         }
     }
+    LORE_ASSIGN_OR_RETURN(Stmt high_water,
+                          db_->prepare("INSERT OR REPLACE INTO kb_meta(key, value) "
+                                       "VALUES ('chunk_id_high_water', ?)"));
+    high_water.bind(1, next_chunk_id - 1);
+    LORE_RETURN_IF_ERROR(high_water.run());
     if (observer_ != nullptr) {
         LORE_RETURN_IF_ERROR(observer_->on_before_commit());
     }

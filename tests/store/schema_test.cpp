@@ -52,7 +52,8 @@ TEST(SchemaTest, VersionOneKbIsMigratedWithItsData) {
                         ->exec("INSERT INTO sources VALUES (1, '/a.txt', 'txt', 'h', 1, 1, 1);"
                                "INSERT INTO documents VALUES (1, 1, '', 7, 1, 1, 'a', NULL);"
                                "INSERT INTO chunks(document_id, text, byte_begin, byte_end, "
-                               "page, section) VALUES (1, 'migrating herons', 0, 16, 0, '')")
+                               "page, section) VALUES (1, 'migrating herons', 0, 16, 0, '');"
+                               "INSERT INTO chunks_fts(rowid, text) VALUES (1, 'migrating herons')")
                         .is_ok());
         ASSERT_EQ(*(*db)->query_int64("PRAGMA user_version"), 1);
     }
