@@ -18,7 +18,6 @@
 #include <vector>
 
 #include "../../tests/retrieve/structured_vectors.h"
-#include "core/thread_pool.h"
 #include "retrieve/vector_index.h"
 
 namespace {
@@ -124,17 +123,15 @@ int main(int argc, char** argv) {
     const std::span<const std::int64_t> small_ids(ids.data(), n_small);
     lore::retrieve::HnswOptions options;
     {
-        lore::ThreadPool one(1);
         start = Clock::now();
-        auto built = lore::retrieve::HnswIndex::build(small_ids, small, kDim, options, &one);
+        auto built = lore::retrieve::HnswIndex::build(small_ids, small, kDim, options);
         std::printf("build 20k, lore 1 thread: %.0f vectors/s\n",
                     static_cast<double>(n_small) / since_s(start));
         (void)built;
     }
-    lore::ThreadPool pool(0);
     start = Clock::now();
-    auto index = lore::retrieve::HnswIndex::build(ids, corpus, kDim, options, &pool).value();
-    std::printf("build %zu, lore %d threads: %.0f vectors/s\n", n, pool.n_threads(),
+    auto index = lore::retrieve::HnswIndex::build(ids, corpus, kDim, options).value();
+    std::printf("build %zu, lore 1 thread: %.0f vectors/s\n", n,
                 static_cast<double>(n) / since_s(start));
     (void)index->save("/tmp/lore_bench_dense.hnsw");
     {
@@ -195,8 +192,7 @@ int main(int argc, char** argv) {
         const std::vector<float> part(corpus.begin(),
                                       corpus.begin() + static_cast<long>(size * kDim));
         const lore::retrieve::FlatIndex part_flat(part_ids, part, kDim);
-        auto part_hnsw =
-            lore::retrieve::HnswIndex::build(part_ids, part, kDim, options, &pool).value();
+        auto part_hnsw = lore::retrieve::HnswIndex::build(part_ids, part, kDim, options).value();
         start = Clock::now();
         for (std::size_t q = 0; q < kQueries; ++q) {
             (void)part_flat.search(query(q), kTopK);

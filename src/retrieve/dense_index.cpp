@@ -9,8 +9,6 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
-#include "core/thread_pool.h"
-
 namespace lore::retrieve {
 namespace {
 
@@ -177,10 +175,9 @@ Result<const VectorIndex*> DenseIndex::get(const DenseIndexOptions& options) {
         index_ = std::make_unique<FlatIndex>(std::move(ids), std::move(vectors),
                                              static_cast<int>(loaded_dim));
     } else {
-        ThreadPool pool(options.n_build_threads);
         LORE_ASSIGN_OR_RETURN(
             std::unique_ptr<HnswIndex> built,
-            HnswIndex::build(ids, vectors, static_cast<int>(loaded_dim), options.hnsw, &pool));
+            HnswIndex::build(ids, vectors, static_cast<int>(loaded_dim), options.hnsw));
         // Best effort: a read-only directory still searches, from memory.
         (void)save_hnsw(*built, generation, count, loaded_dim, options);
         index_ = std::move(built);

@@ -28,8 +28,6 @@ struct DenseIndexOptions {
     // Fewer embeddings than this: exact flat search (see bench/retrieve for the crossover).
     std::int64_t flat_threshold = 20000;
     HnswOptions hnsw;
-    // Threads for building HNSW (<= 0: all hardware threads).
-    int n_build_threads = 0;
 };
 
 class DenseIndex {

@@ -6,9 +6,12 @@
 #include <algorithm>
 #include <queue>
 
+// hnswlib 0.6.2's SSE path prefetches by reading one entry past the end of a neighbour list:
+// harmless, but AddressSanitizer stops on it. Sanitizer builds use its scalar path.
+#if defined(__SANITIZE_ADDRESS__)
+#define NO_MANUAL_VECTORIZATION
+#endif
 #include <hnswlib/hnswlib.h>
-
-#include "core/thread_pool.h"
 
 namespace lore::retrieve {
 namespace {
@@ -73,8 +76,7 @@ HnswIndex::~HnswIndex() = default;
 Result<std::unique_ptr<HnswIndex>> HnswIndex::build(std::span<const std::int64_t> ids,
                                                     std::span<const float> vectors,
                                                     int dim,
-                                                    const HnswOptions& options,
-                                                    ThreadPool* pool) {
+                                                    const HnswOptions& options) {
     const auto n_dim = static_cast<std::size_t>(dim);
     if (dim <= 0 || vectors.size() != ids.size() * n_dim) {
         return Status::invalid_argument("retrieve: hnsw: " + std::to_string(vectors.size()) +
@@ -88,35 +90,9 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::build(std::span<const std::int64_t
             static_cast<std::size_t>(options.m), static_cast<std::size_t>(options.ef_construction),
             static_cast<std::size_t>(options.seed));
         state->graph->setEf(static_cast<std::size_t>(std::max(options.ef_search, 1)));
-        auto add = [&](std::size_t row_idx) {
+        for (std::size_t row_idx = 0; row_idx < ids.size(); ++row_idx) {
             state->graph->addPoint(vectors.data() + row_idx * n_dim,
                                    static_cast<hnswlib::labeltype>(ids[row_idx]));
-        };
-        if (!ids.empty()) {
-            add(0);
-        }
-        if (pool != nullptr && pool->n_threads() > 1) {
-            // hnswlib's addPoint locks per node; interleave rows so threads insert in order.
-            std::exception_ptr failure;
-            std::mutex failure_mu;
-            pool->run([&](int thread_idx, int n_threads) {
-                try {
-                    for (std::size_t row_idx = 1 + static_cast<std::size_t>(thread_idx);
-                         row_idx < ids.size(); row_idx += static_cast<std::size_t>(n_threads)) {
-                        add(row_idx);
-                    }
-                } catch (...) {
-                    const std::lock_guard<std::mutex> lock(failure_mu);
-                    failure = std::current_exception();
-                }
-            });
-            if (failure) {
-                std::rethrow_exception(failure);
-            }
-        } else {
-            for (std::size_t row_idx = 1; row_idx < ids.size(); ++row_idx) {
-                add(row_idx);
-            }
         }
     } catch (const std::exception& e) {
         return Status::resource_exhausted(std::string("retrieve: hnsw: build failed: ") + e.what());

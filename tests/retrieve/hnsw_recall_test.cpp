@@ -8,7 +8,6 @@
 
 #include "lore/search.h"
 
-#include "core/thread_pool.h"
 #include "retrieve/vector_index.h"
 #include "structured_vectors.h"
 
@@ -27,8 +26,7 @@ TEST(HnswRecallTest, DefaultSettingsReachRecall98On20kStructuredVectors) {
     const FlatIndex exact(ids, corpus, gen.dim);
     HnswOptions options;
     options.ef_search = SearchOptions{}.hnsw_ef;
-    ThreadPool pool(0);
-    auto index = HnswIndex::build(ids, corpus, gen.dim, options, &pool);
+    auto index = HnswIndex::build(ids, corpus, gen.dim, options);
     ASSERT_TRUE(index.has_value());
 
     std::size_t n_found = 0;

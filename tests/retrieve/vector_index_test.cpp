@@ -6,7 +6,6 @@
 
 #include <gtest/gtest.h>
 
-#include "core/thread_pool.h"
 #include "structured_vectors.h"
 
 namespace lore::retrieve {
@@ -76,8 +75,7 @@ TEST(VectorIndexTest, SmallHnswFindsNearlyEverything) {
     const std::vector<float> corpus = gen.make(2000, 3);
     const std::vector<float> queries = gen.make(50, 4);
     const std::vector<std::int64_t> ids = ids_from(1, 2000);
-    ThreadPool pool(2);
-    auto index = HnswIndex::build(ids, corpus, gen.dim, HnswOptions{}, &pool);
+    auto index = HnswIndex::build(ids, corpus, gen.dim, HnswOptions{});
     ASSERT_TRUE(index.has_value());
 
     double recall = 0.0;
@@ -95,7 +93,7 @@ TEST(VectorIndexTest, HnswRejectsInconsistentSizes) {
     const std::vector<float> vectors(10, 0.1f);
     const std::vector<std::int64_t> ids = {1, 2, 3};
 
-    auto index = HnswIndex::build(ids, vectors, 4, HnswOptions{}, nullptr);
+    auto index = HnswIndex::build(ids, vectors, 4, HnswOptions{});
 
     ASSERT_FALSE(index.has_value());
     EXPECT_EQ(index.status().code(), StatusCode::kInvalidArgument);
