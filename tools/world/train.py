@@ -156,11 +156,15 @@ def corpus_paragraph(world_dir, name):
     return text.split("\n\n", 1)[1].strip()
 
 
-def epoch_stream(doc_ids, bos, gen):
-    """One epoch: every document once, BOS first, in a seeded random order."""
+def epoch_stream(doc_ids, is_reading, reading_fraction, bos, gen):
+    """One epoch: every document once (each open-book reading example with probability
+    `reading_fraction`), BOS first, in a seeded random order."""
     order = torch.randperm(len(doc_ids), generator=gen).tolist()
+    keep = torch.rand(len(doc_ids), generator=gen).tolist()
     stream = []
     for i in order:
+        if is_reading[i] and keep[i] >= reading_fraction:
+            continue
         stream.append(bos)
         stream.extend(doc_ids[i])
     return torch.tensor(stream, dtype=torch.long)
@@ -295,13 +299,18 @@ def main():
     ap.add_argument("--ffn", type=int, default=512)
     ap.add_argument("--ctx", type=int, default=320, help="training sequence length")
     ap.add_argument("--batch", type=int, default=8)
-    ap.add_argument("--steps", type=int, default=1300)
-    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--steps", type=int, default=2400)
+    ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--warmup", type=int, default=50)
     ap.add_argument("--eval-every", type=int, default=100)
     ap.add_argument("--max-minutes", type=float, default=50.0,
                     help="stop early (keeping the schedule's end) past this wall time")
-    ap.add_argument("--qa-repeat", type=int, default=2)
+    ap.add_argument("--qa-repeat", type=int, default=3,
+                    help="closed-book question lines per epoch")
+    ap.add_argument("--reading-fraction", type=float, default=0.5,
+                    help="share of the open-book reading examples in each epoch")
+    ap.add_argument("--checkpoint", help="torch checkpoint written at every evaluation")
+    ap.add_argument("--resume", help="continue from a --checkpoint file")
     ap.add_argument("--bench", action="store_true", help="train only (timing runs)")
     args = ap.parse_args()
 
@@ -322,6 +331,7 @@ def main():
     # The closed-book question lines are what the model is asked; they come qa_repeat times
     # per epoch.
     doc_ids += [ids for d, ids in zip(docs, doc_ids) if d.startswith("Q: ")] * (args.qa_repeat - 1)
+    is_reading = [i < len(docs) and docs[i].startswith("[1] ") for i in range(len(doc_ids))]
     n_doc_tokens = sum(len(d) + 1 for d in doc_ids)
     print("tokenizer: %d tokens, %d merges; train.txt: %d docs, %d tokens (with BOS)"
           % (len(tok.tokens), len(merges), len(docs), n_doc_tokens), flush=True)
@@ -340,15 +350,25 @@ def main():
           for s in ["known", "known-paraphrase", "unknown", "updated", "multihop", "calibration"]}
 
     gen = torch.Generator().manual_seed(args.seed)
-    stream = epoch_stream(doc_ids, tok.ids[BOS], gen)
+    stream = epoch_stream(doc_ids, is_reading, args.reading_fraction, tok.ids[BOS], gen)
     pos = 0
     n_epochs = 1
     tokens_seen = 0
     history = []
     loss_ema = None
     step = 0
+    first_step = 1
     stopped_early = False
-    for step in range(1, args.steps + 1):
+    if args.resume:
+        state = torch.load(args.resume)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["opt"])
+        gen.set_state(state["gen"])
+        stream, pos, n_epochs, tokens_seen = state["stream"], state["pos"], state["epochs"], \
+            state["tokens_seen"]
+        history, loss_ema, first_step = state["history"], state["loss_ema"], state["step"] + 1
+        t0 -= state["minutes"] * 60
+    for step in range(first_step, args.steps + 1):
         lr = args.lr * min(1.0, step / args.warmup)
         lr *= 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, step / args.steps)))
         for g in opt.param_groups:
@@ -356,7 +376,7 @@ def main():
         rows = []
         for _ in range(args.batch):
             if pos + args.ctx + 1 > len(stream):
-                stream = epoch_stream(doc_ids, tok.ids[BOS], gen)
+                stream = epoch_stream(doc_ids, is_reading, args.reading_fraction, tok.ids[BOS], gen)
                 pos = 0
                 n_epochs += 1
             rows.append(stream[pos: pos + args.ctx + 1])
@@ -383,6 +403,12 @@ def main():
                             "unknown_em_sample": unknown_em, "minutes": elapsed})
             print("eval step %d: known %.3f unknown %.3f" % (step, known_em, unknown_em),
                   flush=True)
+            if args.checkpoint:
+                torch.save({"model": model.state_dict(), "opt": opt.state_dict(),
+                            "gen": gen.get_state(), "stream": stream, "pos": pos,
+                            "epochs": n_epochs, "tokens_seen": tokens_seen, "history": history,
+                            "loss_ema": loss_ema, "step": step, "minutes": elapsed},
+                           args.checkpoint)
         if elapsed > args.max_minutes:
             stopped_early = True
             print("stopping: past %.1f minutes" % args.max_minutes, flush=True)
