@@ -26,7 +26,7 @@ namespace lore::retrieve {
 
 struct DenseIndexOptions {
     // Fewer embeddings than this: exact flat search (see bench/retrieve for the crossover).
-    std::int64_t flat_threshold = 20000;
+    std::int64_t flat_threshold = 10000;
     HnswOptions hnsw;
 };
 
