@@ -76,6 +76,7 @@ KernelSets make_sets() {
         sets.avx512.isa = Isa::kAvx512;
         x86::fill_avx512_kernels(sets.avx512);
         x86::fill_avx512_tile_kernels(sets.avx512);
+        x86::fill_avx512_panel_kernels(sets.avx512);
         x86::fill_avx512_attention_kernels(sets.avx512);
     }
 #endif

@@ -47,6 +47,30 @@ using VecDotTileFn = void (*)(const void* w,
                               std::int64_t y_stride,
                               std::int64_t n);
 
+// Summary of one Q8_0 activation block, kept by QuantizedActivations beside the blocks: the
+// block's scale as f32 and the exact sum of its 32 levels. Panel kernels use weight levels
+// as unsigned bytes (q + offset) and remove offset * sum exactly in integers.
+struct Q8_0BlockSum {
+    float d = 0.0f;
+    std::int32_t sum = 0;
+};
+
+// The many-token form of VecDotTileFn for weights whose vec_dot_type is Q8_0: the same
+// Y[t * y_stride + r] for r < n_rows, t < n_tokens, computed by re-laying a panel of weight
+// rows once per call (lane = row) and sweeping every token over it. It pays from
+// kPanelMinTokens tokens up. x_sums: n / 32 Q8_0BlockSum per token, x_sums_stride apart.
+using VecDotPanelFn = void (*)(const void* w,
+                               std::size_t w_row_bytes,
+                               std::int64_t n_rows,
+                               const void* x,
+                               std::size_t x_row_bytes,
+                               const Q8_0BlockSum* x_sums,
+                               std::int64_t x_sums_stride,
+                               std::int64_t n_tokens,
+                               float* y,
+                               std::int64_t y_stride,
+                               std::int64_t n);
+
 struct TypeKernels {
     DequantizeFn dequantize = nullptr;
     QuantizeFn quantize = nullptr;
@@ -57,6 +81,9 @@ struct TypeKernels {
     // Multi-row, multi-token form of vec_dot, used by matmul_rows_q8 whenever present;
     // nullptr where a set has none (then matmul_rows_q8 calls vec_dot per (row, token)).
     VecDotTileFn vec_dot_tile = nullptr;
+    // Used by matmul_rows_q8 instead of vec_dot_tile for kPanelMinTokens tokens or more;
+    // nullptr where a set has none.
+    VecDotPanelFn vec_dot_panel = nullptr;
 };
 
 // f32 helpers of attention (see dot_f32, axpy_f32 and attention_head below).
@@ -160,6 +187,10 @@ void matmul_rows_with(const KernelSet& set,
                       std::int64_t row_end);
 
 inline constexpr std::int64_t kTokenTile = 64;
+// Token counts from which matmul_rows_q8 uses a set's vec_dot_panel, and the tokens each
+// panel call sweeps (a panel of weight rows is re-laid once per such tile).
+inline constexpr std::int64_t kPanelMinTokens = 8;
+inline constexpr std::int64_t kPanelTokenTile = 128;
 
 // Whether `type` has kernels (dequantize, dot, vec_dot) in every set.
 bool is_computable(TensorType type);
@@ -200,6 +231,15 @@ public:
         return data_ + static_cast<std::size_t>(token_idx) * row_bytes_;
     }
 
+    // The n_cols / 32 block summaries of token `token_idx` when type() is Q8_0, else nullptr.
+    const Q8_0BlockSum* block_sums(std::int64_t token_idx) const {
+        return block_sums_.empty()
+                   ? nullptr
+                   : block_sums_.data() + static_cast<std::size_t>(token_idx * blocks_per_row_);
+    }
+
+    std::int64_t block_sums_stride() const { return blocks_per_row_; }
+
 private:
     TensorType type_ = TensorType::kF32;
     std::int64_t n_tokens_ = 0;
@@ -207,6 +247,8 @@ private:
     std::size_t row_bytes_ = 0;
     std::vector<std::uint64_t> storage_;  // 8-byte aligned blocks
     const std::byte* data_ = nullptr;
+    std::int64_t blocks_per_row_ = 0;
+    std::vector<Q8_0BlockSum> block_sums_;  // [n_tokens, blocks_per_row_] for Q8_0, else empty
 };
 
 // Y[t, r] = vec_dot(W row r, activation row t) for rows r in [row_begin, row_end), all tokens

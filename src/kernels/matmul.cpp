@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernels/blocks.h"
+#include "kernels/float16.h"
 #include "kernels/kernels.h"
 
 namespace lore::kernels {
@@ -64,6 +66,19 @@ void matmul_rows_with(const KernelSet& set,
                       std::int64_t row_end) {
     const DotFn dot = set[type].dot;
     const auto* rows = static_cast<const std::uint8_t*>(w);
+    const VecDotPanelFn panel = set[type].vec_dot_panel;
+    if (panel != nullptr && set[type].vec_dot_type == TensorType::kF32 &&
+        n_tokens >= kPanelMinTokens) {
+        // Float weights: x is already the kernel's activation type.
+        const std::size_t x_row_bytes = static_cast<std::size_t>(n_cols) * sizeof(float);
+        for (std::int64_t t0 = 0; t0 < n_tokens; t0 += kPanelTokenTile) {
+            const std::int64_t t1 = std::min(n_tokens, t0 + kPanelTokenTile);
+            panel(rows + static_cast<std::size_t>(row_begin) * w_row_bytes, w_row_bytes,
+                  row_end - row_begin, x + t0 * n_cols, x_row_bytes, nullptr, 0, t1 - t0,
+                  y + t0 * y_stride + row_begin, y_stride, n_cols);
+        }
+        return;
+    }
     for_each_tile(n_tokens, w_row_bytes, row_begin, row_end, [&](std::int64_t t, std::int64_t r) {
         y[t * y_stride + r] =
             dot(rows + static_cast<std::size_t>(r) * w_row_bytes, x + t * n_cols, n_cols);
@@ -104,6 +119,25 @@ void QuantizedActivations::quantize(TensorType weight_type,
     for (std::int64_t t = 0; t < n_tokens; ++t) {
         quantize_row(x + t * n_cols, bytes + static_cast<std::size_t>(t) * row_bytes_, n_cols);
     }
+    block_sums_.clear();
+    blocks_per_row_ = 0;
+    if (type_ == TensorType::kQ8_0) {
+        blocks_per_row_ = n_cols / kQk32;
+        block_sums_.resize(static_cast<std::size_t>(n_tokens * blocks_per_row_));
+        for (std::int64_t t = 0; t < n_tokens; ++t) {
+            const auto* blocks = reinterpret_cast<const BlockQ8_0*>(
+                bytes + static_cast<std::size_t>(t) * row_bytes_);
+            Q8_0BlockSum* sums = block_sums_.data() + t * blocks_per_row_;
+            for (std::int64_t b = 0; b < blocks_per_row_; ++b) {
+                std::int32_t sum = 0;
+                for (int j = 0; j < kQk32; ++j) {
+                    sum += blocks[b].qs[j];
+                }
+                sums[b].d = half_to_float(blocks[b].d);
+                sums[b].sum = sum;
+            }
+        }
+    }
 }
 
 void matmul_rows_q8(const KernelSet& set,
@@ -120,6 +154,20 @@ void matmul_rows_q8(const KernelSet& set,
     const auto* rows = static_cast<const std::uint8_t*>(w);
     const std::int64_t n_cols = xq.n_cols();
     const std::int64_t n_tokens = xq.n_tokens();
+    const VecDotPanelFn vec_dot_panel = set[type].vec_dot_panel;
+    if (vec_dot_panel != nullptr && n_tokens >= kPanelMinTokens &&
+        (xq.type() == TensorType::kF32 || xq.block_sums(0) != nullptr)) {
+        // The kernel re-lays 16-row panels of the range once per token tile and keeps them
+        // in L1 while every token of the tile passes.
+        for (std::int64_t t0 = 0; t0 < n_tokens; t0 += kPanelTokenTile) {
+            const std::int64_t t1 = std::min(n_tokens, t0 + kPanelTokenTile);
+            vec_dot_panel(rows + static_cast<std::size_t>(row_begin) * w_row_bytes, w_row_bytes,
+                          row_end - row_begin, xq.row(t0), xq.row_bytes(), xq.block_sums(t0),
+                          xq.block_sums_stride(), t1 - t0, y + t0 * y_stride + row_begin, y_stride,
+                          n_cols);
+        }
+        return;
+    }
     if (vec_dot_tile != nullptr) {
         // Same cache blocking as for_each_tile, but a whole (row group x token tile) block per
         // call: the kernel's micro-tiles share decoded weights across tokens, and with one

@@ -4,6 +4,9 @@
 // micro-tile, row ranges starting mid-matrix, odd block counts (the legacy kernels take two
 // blocks per vector) and float rows that are no multiple of 16. Budget: f32 summation order
 // only, |got - want| <= kDotBudget * sum |w x| (dequantized operands), as in variants_test.
+// The many-token panel kernels (vec_dot_panel) likewise: rows across 16-row panels, rows
+// longer than one 32-block chunk, token counts across the 8-token micro-tile and the
+// kPanelTokenTile of matmul_rows_q8, and the activation block sums they rely on.
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -12,6 +15,8 @@
 #include <gtest/gtest.h>
 
 #include "kernel_test_util.h"
+#include "kernels/blocks.h"
+#include "kernels/float16.h"
 
 namespace lore::kernels {
 namespace {
@@ -166,6 +171,205 @@ TEST(TileTest, Q8_0TileIsExactAtExtremeLevels) {
 
     (*set)[TensorType::kQ8_0].vec_dot_tile(w.data(), row_bytes, n_rows, xq.row(0), xq.row_bytes(),
                                            n_tokens, y.data(), n_rows, n_cols);
+
+    for (std::int64_t t = 0; t < n_tokens; ++t) {
+        for (std::int64_t r = 0; r < n_rows; ++r) {
+            const float want = reference_kernels()[TensorType::kQ8_0].vec_dot(
+                w.data() + static_cast<std::size_t>(r) * row_bytes, xq.row(t), n_cols);
+            EXPECT_NEAR(y[static_cast<std::size_t>(t * n_rows + r)], want,
+                        1e-6 * std::fabs(want) + 1e-6)
+                << "t " << t << " r " << r;
+        }
+    }
+}
+
+// Sets that have a panel kernel for `type`.
+std::vector<const KernelSet*> panel_sets(TensorType type) {
+    std::vector<const KernelSet*> sets;
+    for (Isa isa : {Isa::kReference, Isa::kAvx2, Isa::kAvx512}) {
+        const KernelSet* set = kernels_for(isa);
+        if (set != nullptr && (*set)[type].vec_dot_panel != nullptr) {
+            sets.push_back(set);
+        }
+    }
+    return sets;
+}
+
+const TensorType kPanelTypes[] = {TensorType::kQ8_0, TensorType::kQ4_0, TensorType::kQ5_0,
+                                  TensorType::kF32,  TensorType::kF16,  TensorType::kBF16};
+
+// Row lengths: quantized, one block and 33 blocks (a 32-block chunk and one more); float,
+// off the 8-column transpose step and across the 256-column chunk.
+std::vector<std::int64_t> panel_row_lengths(TensorType type) {
+    if (tensor_type_traits(type).block_size == 1) {
+        return {5, 264, 515};
+    }
+    return {32, 1056};
+}
+
+// Token counts: one micro-tile, one and an edge, and (short rows only, to stay fast) more
+// than one kPanelTokenTile.
+std::vector<std::int64_t> panel_token_counts(std::int64_t n_cols) {
+    if (n_cols <= 32) {
+        return {8, 13, kPanelTokenTile + 3};
+    }
+    return {8, 13};
+}
+
+TEST(PanelTest, AvxSetHasPanelsForTheQ8_0FamilyAndFloats) {
+    const KernelSet* set = kernels_for(Isa::kAvx512);
+    if (set == nullptr) {
+        GTEST_SKIP() << "no AVX-512 VNNI on this CPU";
+    }
+    for (TensorType type : kPanelTypes) {
+        EXPECT_NE((*set)[type].vec_dot_panel, nullptr) << tensor_type_traits(type).name;
+    }
+}
+
+TEST(PanelTest, BlockSumsHoldScaleAndLevelSumOfEveryQ8_0Block) {
+    const std::int64_t n_cols = 96;
+    const std::int64_t n_tokens = 3;
+    const std::vector<float> x = random_values(n_tokens * n_cols, 7, 2.0f);
+    QuantizedActivations xq;
+    xq.quantize(TensorType::kQ4_0, x.data(), n_tokens, n_cols, reference_kernels());
+
+    ASSERT_EQ(xq.type(), TensorType::kQ8_0);
+    ASSERT_EQ(xq.block_sums_stride(), n_cols / 32);
+    for (std::int64_t t = 0; t < n_tokens; ++t) {
+        const auto* blocks = static_cast<const BlockQ8_0*>(xq.row(t));
+        for (std::int64_t b = 0; b < n_cols / 32; ++b) {
+            std::int32_t sum = 0;
+            for (std::int8_t q : blocks[b].qs) {
+                sum += q;
+            }
+            const Q8_0BlockSum& got = xq.block_sums(t)[b];
+            EXPECT_EQ(got.sum, sum) << "t " << t << " b " << b;
+            EXPECT_EQ(got.d, half_to_float(blocks[b].d)) << "t " << t << " b " << b;
+        }
+    }
+    xq.quantize(TensorType::kQ4_K, x.data(), 1, 256, reference_kernels());
+    EXPECT_EQ(xq.block_sums(0), nullptr);
+}
+
+TEST(PanelTest, MatmulQ8PanelsMatchReferenceVecDotOnAwkwardShapes) {
+    const std::int64_t n_rows = 41;
+    const std::int64_t row_begin = 2;
+    const std::int64_t row_end = 39;  // 37 rows: two 16-row panels and a 5-row edge
+    const std::int64_t y_stride = n_rows + 1;
+    for (TensorType type : kPanelTypes) {
+        const std::vector<const KernelSet*> sets = panel_sets(type);
+        for (std::int64_t n_cols : panel_row_lengths(type)) {
+            const Weights w = make_weights(type, n_rows, n_cols);
+            for (std::int64_t n_tokens : panel_token_counts(n_cols)) {
+                const std::vector<float> x = random_values(n_tokens * n_cols, 93, 3.0f);
+                QuantizedActivations ref_xq;
+                ref_xq.quantize(type, x.data(), n_tokens, n_cols, reference_kernels());
+                for (const KernelSet* set : sets) {
+                    QuantizedActivations xq;
+                    xq.quantize(type, x.data(), n_tokens, n_cols, *set);
+                    std::vector<float> y(static_cast<std::size_t>(n_tokens * y_stride), kUntouched);
+
+                    matmul_rows_q8(*set, type, w.bytes.data(), w.row_bytes, xq, y.data(), y_stride,
+                                   row_begin, row_end);
+
+                    for (std::int64_t t = 0; t < n_tokens; ++t) {
+                        const std::vector<float> xd =
+                            dequantize_row(reference_kernels(), ref_xq.type(),
+                                           static_cast<const std::uint8_t*>(ref_xq.row(t)), n_cols);
+                        for (std::int64_t r = 0; r < y_stride; ++r) {
+                            const float got = y[static_cast<std::size_t>(t * y_stride + r)];
+                            if (r < row_begin || r >= row_end) {
+                                ASSERT_EQ(got, kUntouched) << label(*set, type, n_cols);
+                                continue;
+                            }
+                            const float want = reference_kernels()[type].vec_dot(
+                                w.bytes.data() + static_cast<std::size_t>(r) * w.row_bytes,
+                                ref_xq.row(t), n_cols);
+                            const double budget =
+                                kDotBudget *
+                                abs_dot(w.dequantized[static_cast<std::size_t>(r)], xd);
+                            ASSERT_NEAR(got, want, budget)
+                                << label(*set, type, n_cols) << " tokens=" << n_tokens << " t " << t
+                                << " r " << r;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+// matmul_rows (f32 activations) hands float weights to the panel from kPanelMinTokens on;
+// the attention products of the forward pass go through it.
+TEST(PanelTest, MatmulRowsF32PanelsMatchReferenceDot) {
+    const std::int64_t n_rows = 35;
+    const std::int64_t y_stride = n_rows;
+    for (TensorType type : {TensorType::kF32, TensorType::kF16, TensorType::kBF16}) {
+        for (std::int64_t n_cols : panel_row_lengths(type)) {
+            const Weights w = make_weights(type, n_rows, n_cols);
+            for (std::int64_t n_tokens : {8, 21}) {
+                const std::vector<float> x = random_values(n_tokens * n_cols, 94);
+                for (const KernelSet* set : panel_sets(type)) {
+                    std::vector<float> y(static_cast<std::size_t>(n_tokens * y_stride), kUntouched);
+
+                    matmul_rows_with(*set, type, w.bytes.data(), w.row_bytes, n_cols, x.data(),
+                                     n_tokens, y.data(), y_stride, 0, n_rows);
+
+                    for (std::int64_t t = 0; t < n_tokens; ++t) {
+                        const std::vector<float> xt(x.begin() + t * n_cols,
+                                                    x.begin() + (t + 1) * n_cols);
+                        for (std::int64_t r = 0; r < n_rows; ++r) {
+                            const float want = reference_kernels()[type].dot(
+                                w.bytes.data() + static_cast<std::size_t>(r) * w.row_bytes,
+                                xt.data(), n_cols);
+                            const double budget =
+                                kDotBudget *
+                                abs_dot(w.dequantized[static_cast<std::size_t>(r)], xt);
+                            ASSERT_NEAR(y[static_cast<std::size_t>(t * y_stride + r)], want, budget)
+                                << label(*set, type, n_cols) << " tokens=" << n_tokens << " t " << t
+                                << " r " << r;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+// Extreme levels through the panel: Q8_0 weights at -128 (as a file may hold it) and +127
+// against activations at +-127; the unsigned levels (q + 128) span 0..255.
+TEST(PanelTest, Q8_0PanelIsExactAtExtremeLevels) {
+    const KernelSet* set = kernels_for(Isa::kAvx512);
+    if (set == nullptr) {
+        GTEST_SKIP() << "no AVX-512 VNNI on this CPU";
+    }
+    const std::int64_t n_cols = 3 * 32;
+    const std::int64_t n_rows = 18;
+    const std::int64_t n_tokens = 9;
+    const std::size_t row_bytes = tensor_row_bytes(TensorType::kQ8_0, n_cols);
+    std::vector<std::uint8_t> w(row_bytes * n_rows);
+    for (std::int64_t r = 0; r < n_rows; ++r) {
+        std::vector<float> ones(static_cast<std::size_t>(n_cols), 1.0f);
+        std::uint8_t* row = w.data() + static_cast<std::size_t>(r) * row_bytes;
+        reference_kernels()[TensorType::kQ8_0].quantize(ones.data(), row, n_cols);
+        for (std::int64_t b = 0; b < n_cols / 32; ++b) {
+            auto* qs = reinterpret_cast<std::int8_t*>(row + 34 * b + 2);
+            for (int j = 0; j < 32; ++j) {
+                qs[j] = static_cast<std::int8_t>((r + j) % 2 == 0 ? -128 : 127);
+            }
+        }
+    }
+    std::vector<float> x(static_cast<std::size_t>(n_tokens * n_cols));
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        x[i] = (i % 3 == 0) ? -1.0f : 1.0f;
+    }
+    QuantizedActivations xq;
+    xq.quantize(TensorType::kQ8_0, x.data(), n_tokens, n_cols, *set);
+    std::vector<float> y(static_cast<std::size_t>(n_tokens * n_rows));
+
+    (*set)[TensorType::kQ8_0].vec_dot_panel(w.data(), row_bytes, n_rows, xq.row(0), xq.row_bytes(),
+                                            xq.block_sums(0), xq.block_sums_stride(), n_tokens,
+                                            y.data(), n_rows, n_cols);
 
     for (std::int64_t t = 0; t < n_tokens; ++t) {
         for (std::int64_t r = 0; r < n_rows; ++r) {

@@ -1,0 +1,442 @@
+// AVX-512 (F, BW, VL, VNNI) many-token kernels: vec_dot_panel entries for the weight types
+// whose activations are Q8_0 blocks (Q8_0, Q4_0, Q5_0), used for prompt batches.
+//
+// The tile kernels (avx512_tiles.cpp) put 64 values of one row in a vector and need, per
+// (row, token, block pair), a convert, a multiply and an FMA besides the integer dot, plus
+// a horizontal sum per (row, token) at the end. Here a vector holds one lane per weight row
+// instead: a panel of 16 rows is re-laid once per call into
+//   levels[b][g]: lane r = unsigned levels 4g .. 4g+3 of block b of row r (bytes),
+//   scales[b][r] = d of block b of row r (f32),
+// so that one vpdpbusd with the activation bytes 4g .. 4g+3 of one token broadcast to every
+// lane advances 16 dot products by 4 values. Per (block, token): 8 vpdpbusd, then one
+// convert and one FMA for all 16 rows, and the 16 sums of a token are stored as one vector.
+//
+// Levels are unsigned (q + offset: Q4_0 q in 0..15, offset 8; Q5_0 0..31, 16; Q8_0 q + 128,
+// 128) and the integer sum of a (row, token, block) starts at -offset * sum(x), which the
+// activations carry (Q8_0BlockSum), so the result is exact in integers before scaling.
+// A panel covers up to kChunkBlocks blocks (L1-sized); longer rows are done in chunks that
+// add into y. Rows past n_rows are padded with zero blocks and never stored.
+// F32 / F16 / BF16 weights (f32 activations) use the same layout with f32 values (below).
+// Results equal vec_dot up to f32 summation order (tests/kernels/tile_test.cpp).
+#include <cstddef>
+#include <cstring>
+
+#include <immintrin.h>
+
+#include "kernels/blocks.h"
+#include "kernels/x86/x86_kernels.h"
+
+namespace lore::kernels::x86 {
+namespace {
+
+constexpr int kPanelRows = 16;
+constexpr int kMicroTokens = 8;
+constexpr std::int64_t kChunkBlocks = 32;
+constexpr int kGroups = kQk32 / 4;  // 4-byte groups per block
+
+struct alignas(64) Panel {
+    __m512i levels[kChunkBlocks][kGroups];
+    float scales[kChunkBlocks][kPanelRows];
+};
+
+inline __m512i join256(__m256i lo, __m256i hi) {
+    return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+}
+
+inline __m256i load256(const void* p) {
+    return _mm256_loadu_si256(static_cast<const __m256i*>(p));
+}
+
+inline __m128i load128(const void* p) {
+    return _mm_loadu_si128(static_cast<const __m128i*>(p));
+}
+
+// Nibble levels of one block of rows a and b: [lo_a hi_a lo_b hi_b] as 16-byte lanes, i.e.
+// the 32 values of row a in order, then those of row b.
+inline __m512i nibbles_of_two_rows(const std::uint8_t* qs_a, const std::uint8_t* qs_b) {
+    const __m256i both =
+        _mm256_inserti128_si256(_mm256_castsi128_si256(load128(qs_a)), load128(qs_b), 1);
+    const __m256i mask = _mm256_set1_epi8(15);
+    const __m256i lo = _mm256_and_si256(both, mask);                        // [lo_a lo_b]
+    const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(both, 4), mask);  // [hi_a hi_b]
+    const __m512i z = join256(lo, hi);
+    return _mm512_shuffle_i64x2(z, z, _MM_SHUFFLE(3, 1, 2, 0));
+}
+
+// Weight decoders: Block, kOffset, and levels(a, b) = the unsigned levels (q + kOffset in
+// signed terms) of one block of row a (bytes 0..31) and of row b (bytes 32..63).
+struct Q8_0Panel {
+    using Block = BlockQ8_0;
+    static constexpr std::int32_t kOffset = 128;
+
+    static __m512i levels(const Block* a, const Block* b) {
+        return _mm512_xor_si512(join256(load256(a->qs), load256(b->qs)),
+                                _mm512_set1_epi8(static_cast<char>(0x80)));
+    }
+};
+
+struct Q4_0Panel {
+    using Block = BlockQ4_0;
+    static constexpr std::int32_t kOffset = 8;
+
+    static __m512i levels(const Block* a, const Block* b) {
+        return nibbles_of_two_rows(a->qs, b->qs);
+    }
+};
+
+struct Q5_0Panel {
+    using Block = BlockQ5_0;
+    static constexpr std::int32_t kOffset = 16;
+
+    static __m512i levels(const Block* a, const Block* b) {
+        std::uint32_t qh_a = 0;
+        std::uint32_t qh_b = 0;
+        std::memcpy(&qh_a, a->qh, sizeof(qh_a));
+        std::memcpy(&qh_b, b->qh, sizeof(qh_b));
+        const __mmask64 bit4 = _cvtu64_mask64(qh_a | (static_cast<std::uint64_t>(qh_b) << 32));
+        const __m512i q = nibbles_of_two_rows(a->qs, b->qs);
+        return _mm512_mask_add_epi8(q, bit4, q, _mm512_set1_epi8(16));
+    }
+};
+
+// v[k] (k < 4) holds rows k (bytes 0..31) and k + 4 (bytes 32..63); v[4 + k] rows 8 + k and
+// 12 + k. Writes out[g] with lane r = dword g of row r, for r = 0..15.
+inline void transpose_rows(const __m512i (&v)[8], __m512i* out) {
+    __m512i u[8];
+    for (int h = 0; h < 2; ++h) {
+        const __m512i* s = v + 4 * h;
+        const __m512i t0 = _mm512_unpacklo_epi32(s[0], s[1]);
+        const __m512i t1 = _mm512_unpackhi_epi32(s[0], s[1]);
+        const __m512i t2 = _mm512_unpacklo_epi32(s[2], s[3]);
+        const __m512i t3 = _mm512_unpackhi_epi32(s[2], s[3]);
+        // u[4h + i], 128-bit lane L: dword i (L even) or 4 + i (L odd) of the four rows of
+        // that lane pair; lanes 0-1 are rows 0-3 (+8h), lanes 2-3 rows 4-7 (+8h).
+        u[4 * h + 0] = _mm512_unpacklo_epi64(t0, t2);
+        u[4 * h + 1] = _mm512_unpackhi_epi64(t0, t2);
+        u[4 * h + 2] = _mm512_unpacklo_epi64(t1, t3);
+        u[4 * h + 3] = _mm512_unpackhi_epi64(t1, t3);
+    }
+    for (int i = 0; i < 4; ++i) {
+        out[i] = _mm512_shuffle_i32x4(u[i], u[4 + i], _MM_SHUFFLE(2, 0, 2, 0));
+        out[4 + i] = _mm512_shuffle_i32x4(u[i], u[4 + i], _MM_SHUFFLE(3, 1, 3, 1));
+    }
+}
+
+// Re-lays blocks [b0, b0 + n_blocks) of rows 0 .. n_rows - 1 (at most 16) into `panel`.
+template <typename W>
+void fill_panel(const std::uint8_t* w,
+                std::size_t w_row_bytes,
+                std::int64_t n_rows,
+                std::int64_t b0,
+                std::int64_t n_blocks,
+                Panel* panel) {
+    using Block = typename W::Block;
+    static const Block kZeroBlocks[kChunkBlocks] = {};
+    const Block* rows[kPanelRows];
+    for (std::int64_t r = 0; r < kPanelRows; ++r) {
+        rows[r] =
+            r < n_rows
+                ? reinterpret_cast<const Block*>(w + static_cast<std::size_t>(r) * w_row_bytes) + b0
+                : kZeroBlocks;
+    }
+    for (std::int64_t b = 0; b < n_blocks; ++b) {
+        __m512i v[8];
+        for (int k = 0; k < 4; ++k) {
+            v[k] = W::levels(rows[k] + b, rows[k + 4] + b);
+            v[4 + k] = W::levels(rows[k + 8] + b, rows[k + 12] + b);
+        }
+        transpose_rows(v, panel->levels[b]);
+        for (int r = 0; r < kPanelRows; ++r) {
+            panel->scales[b][r] = _cvtsh_ss(rows[r][b].d);
+        }
+    }
+}
+
+// T tokens against the panel: y[t][0..15] = (or +=) the 16 row sums over the panel's blocks.
+template <std::int32_t kOffset, std::size_t T>
+void panel_tokens(const Panel& panel,
+                  std::int64_t n_blocks,
+                  const std::uint8_t* x,
+                  std::size_t x_row_bytes,
+                  const Q8_0BlockSum* sums,
+                  std::int64_t sums_stride,
+                  float* y,
+                  std::int64_t y_stride,
+                  __mmask16 row_mask,
+                  bool is_accumulating) {
+    __m512 acc[T];
+#pragma GCC unroll 8
+    for (std::size_t t = 0; t < T; ++t) {
+        acc[t] = _mm512_setzero_ps();
+    }
+    for (std::int64_t b = 0; b < n_blocks; ++b) {
+        const __m512i* wq = panel.levels[b];
+        const __m512 wd = _mm512_load_ps(panel.scales[b]);
+#pragma GCC unroll 8
+        for (std::size_t t = 0; t < T; ++t) {
+            const Q8_0BlockSum s = sums[static_cast<std::int64_t>(t) * sums_stride + b];
+            const std::uint8_t* q = x + t * x_row_bytes +
+                                    static_cast<std::size_t>(b) * sizeof(BlockQ8_0) +
+                                    offsetof(BlockQ8_0, qs);
+            __m512i isum = _mm512_set1_epi32(-kOffset * s.sum);
+#pragma GCC unroll 8
+            for (int g = 0; g < kGroups; ++g) {
+                std::int32_t four = 0;
+                std::memcpy(&four, q + 4 * g, sizeof(four));
+                isum = _mm512_dpbusd_epi32(isum, wq[g], _mm512_set1_epi32(four));
+            }
+            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum),
+                                     _mm512_mul_ps(wd, _mm512_set1_ps(s.d)), acc[t]);
+        }
+    }
+#pragma GCC unroll 8
+    for (std::size_t t = 0; t < T; ++t) {
+        float* out = y + static_cast<std::int64_t>(t) * y_stride;
+        __m512 v = acc[t];
+        if (is_accumulating) {
+            v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(row_mask, out));
+        }
+        _mm512_mask_storeu_ps(out, row_mask, v);
+    }
+}
+
+using TokensFn = void (*)(const Panel&,
+                          std::int64_t,
+                          const std::uint8_t*,
+                          std::size_t,
+                          const Q8_0BlockSum*,
+                          std::int64_t,
+                          float*,
+                          std::int64_t,
+                          __mmask16,
+                          bool);
+
+template <std::int32_t kOffset>
+struct TokensTable {
+    static constexpr TokensFn kFns[kMicroTokens] = {
+        panel_tokens<kOffset, 1>, panel_tokens<kOffset, 2>, panel_tokens<kOffset, 3>,
+        panel_tokens<kOffset, 4>, panel_tokens<kOffset, 5>, panel_tokens<kOffset, 6>,
+        panel_tokens<kOffset, 7>, panel_tokens<kOffset, 8>,
+    };
+};
+
+template <typename W>
+void vec_dot_panel(const void* w,
+                   std::size_t w_row_bytes,
+                   std::int64_t n_rows,
+                   const void* x,
+                   std::size_t x_row_bytes,
+                   const Q8_0BlockSum* x_sums,
+                   std::int64_t x_sums_stride,
+                   std::int64_t n_tokens,
+                   float* y,
+                   std::int64_t y_stride,
+                   std::int64_t n) {
+    const auto* wbytes = static_cast<const std::uint8_t*>(w);
+    const auto* xbytes = static_cast<const std::uint8_t*>(x);
+    const std::int64_t n_blocks = n / kQk32;
+    Panel panel;
+    for (std::int64_t r0 = 0; r0 < n_rows; r0 += kPanelRows) {
+        const std::int64_t nr = n_rows - r0 < kPanelRows ? n_rows - r0 : kPanelRows;
+        const auto row_mask = static_cast<__mmask16>((1u << nr) - 1u);
+        for (std::int64_t b0 = 0; b0 < n_blocks; b0 += kChunkBlocks) {
+            const std::int64_t nb = n_blocks - b0 < kChunkBlocks ? n_blocks - b0 : kChunkBlocks;
+            fill_panel<W>(wbytes + static_cast<std::size_t>(r0) * w_row_bytes, w_row_bytes, nr, b0,
+                          nb, &panel);
+            const std::uint8_t* xchunk = xbytes + static_cast<std::size_t>(b0) * sizeof(BlockQ8_0);
+            for (std::int64_t t = 0; t < n_tokens; t += kMicroTokens) {
+                const std::int64_t nt = n_tokens - t < kMicroTokens ? n_tokens - t : kMicroTokens;
+                TokensTable<W::kOffset>::kFns[nt - 1](
+                    panel, nb, xchunk + static_cast<std::size_t>(t) * x_row_bytes, x_row_bytes,
+                    x_sums + t * x_sums_stride + b0, x_sums_stride, y + t * y_stride + r0, y_stride,
+                    row_mask, b0 > 0);
+            }
+        }
+    }
+}
+
+// ---- float weights (F32, F16, BF16) against f32 activations ----
+//
+// The same layout with f32 values: cols[c] lane r = value c of row r (a 16 x 16 transpose
+// per 16 columns, done as two 16 x 8 dword transposes), then per (column, token) one FMA of
+// the column with the token's value broadcast. No horizontal sums: a token's 16 row sums
+// are stored as one vector.
+
+constexpr std::int64_t kFloatChunk = 256;  // columns per float panel (16 KB)
+
+struct alignas(64) FloatPanel {
+    __m512 cols[kFloatChunk];
+};
+
+// Loaders of 8 consecutive weights of a row as f32, from element i; load_part reads only
+// the first `count` (< 8) and zeroes the rest.
+struct F32Load8 {
+    static __m256 load(const void* row, std::int64_t i) {
+        return _mm256_loadu_ps(static_cast<const float*>(row) + i);
+    }
+
+    static __m256 load_part(const void* row, std::int64_t i, std::int64_t count) {
+        const auto m = static_cast<__mmask8>((1u << count) - 1u);
+        return _mm256_maskz_loadu_ps(m, static_cast<const float*>(row) + i);
+    }
+};
+
+struct F16Load8 {
+    static __m256 load(const void* row, std::int64_t i) {
+        return _mm256_cvtph_ps(load128(static_cast<const std::uint16_t*>(row) + i));
+    }
+
+    static __m256 load_part(const void* row, std::int64_t i, std::int64_t count) {
+        const auto m = static_cast<__mmask8>((1u << count) - 1u);
+        return _mm256_cvtph_ps(
+            _mm_maskz_loadu_epi16(m, static_cast<const std::uint16_t*>(row) + i));
+    }
+};
+
+struct BF16Load8 {
+    static __m256 load(const void* row, std::int64_t i) {
+        const __m256i wide =
+            _mm256_cvtepu16_epi32(load128(static_cast<const std::uint16_t*>(row) + i));
+        return _mm256_castsi256_ps(_mm256_slli_epi32(wide, 16));
+    }
+
+    static __m256 load_part(const void* row, std::int64_t i, std::int64_t count) {
+        const auto m = static_cast<__mmask8>((1u << count) - 1u);
+        const __m256i wide = _mm256_cvtepu16_epi32(
+            _mm_maskz_loadu_epi16(m, static_cast<const std::uint16_t*>(row) + i));
+        return _mm256_castsi256_ps(_mm256_slli_epi32(wide, 16));
+    }
+};
+
+// Re-lays columns [c0, c0 + n_cols) of rows 0 .. n_rows - 1 (at most 16) into `panel`;
+// rows past n_rows are zero.
+template <typename L>
+void fill_float_panel(const std::uint8_t* w,
+                      std::size_t w_row_bytes,
+                      std::int64_t n_rows,
+                      std::int64_t c0,
+                      std::int64_t n_cols,
+                      FloatPanel* panel) {
+    for (std::int64_t c = 0; c < n_cols; c += 8) {
+        const std::int64_t count = n_cols - c < 8 ? n_cols - c : 8;
+        __m256 part[kPanelRows];
+        for (std::int64_t r = 0; r < kPanelRows; ++r) {
+            const std::uint8_t* row = w + static_cast<std::size_t>(r) * w_row_bytes;
+            if (r >= n_rows) {
+                part[r] = _mm256_setzero_ps();
+            } else if (count == 8) {
+                part[r] = L::load(row, c0 + c);
+            } else {
+                part[r] = L::load_part(row, c0 + c, count);
+            }
+        }
+        __m512i v[8];
+        for (int k = 0; k < 4; ++k) {
+            v[k] = join256(_mm256_castps_si256(part[k]), _mm256_castps_si256(part[k + 4]));
+            v[4 + k] = join256(_mm256_castps_si256(part[k + 8]), _mm256_castps_si256(part[k + 12]));
+        }
+        __m512i cols[8];
+        transpose_rows(v, cols);
+        for (std::int64_t j = 0; j < count; ++j) {
+            panel->cols[c + j] = _mm512_castsi512_ps(cols[j]);
+        }
+    }
+}
+
+// T tokens (f32 rows) against the panel's n_cols columns: y[t][0..15] = (or +=) row sums.
+template <std::size_t T>
+void float_panel_tokens(const FloatPanel& panel,
+                        std::int64_t n_cols,
+                        const float* x,
+                        std::int64_t x_stride,
+                        float* y,
+                        std::int64_t y_stride,
+                        __mmask16 row_mask,
+                        bool is_accumulating) {
+    __m512 acc[T];
+#pragma GCC unroll 8
+    for (std::size_t t = 0; t < T; ++t) {
+        acc[t] = _mm512_setzero_ps();
+    }
+    for (std::int64_t c = 0; c < n_cols; ++c) {
+        const __m512 wv = panel.cols[c];
+#pragma GCC unroll 8
+        for (std::size_t t = 0; t < T; ++t) {
+            acc[t] = _mm512_fmadd_ps(
+                wv, _mm512_set1_ps(x[static_cast<std::int64_t>(t) * x_stride + c]), acc[t]);
+        }
+    }
+#pragma GCC unroll 8
+    for (std::size_t t = 0; t < T; ++t) {
+        float* out = y + static_cast<std::int64_t>(t) * y_stride;
+        __m512 v = acc[t];
+        if (is_accumulating) {
+            v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(row_mask, out));
+        }
+        _mm512_mask_storeu_ps(out, row_mask, v);
+    }
+}
+
+using FloatTokensFn = void (*)(const FloatPanel&,
+                               std::int64_t,
+                               const float*,
+                               std::int64_t,
+                               float*,
+                               std::int64_t,
+                               __mmask16,
+                               bool);
+
+constexpr FloatTokensFn kFloatTokens[kMicroTokens] = {
+    float_panel_tokens<1>, float_panel_tokens<2>, float_panel_tokens<3>, float_panel_tokens<4>,
+    float_panel_tokens<5>, float_panel_tokens<6>, float_panel_tokens<7>, float_panel_tokens<8>,
+};
+
+// x: f32 activation rows (x_row_bytes a multiple of 4); x_sums unused.
+template <typename L>
+void vec_dot_panel_float(const void* w,
+                         std::size_t w_row_bytes,
+                         std::int64_t n_rows,
+                         const void* x,
+                         std::size_t x_row_bytes,
+                         const Q8_0BlockSum* /*x_sums*/,
+                         std::int64_t /*x_sums_stride*/,
+                         std::int64_t n_tokens,
+                         float* y,
+                         std::int64_t y_stride,
+                         std::int64_t n) {
+    const auto* wbytes = static_cast<const std::uint8_t*>(w);
+    const auto* xf = static_cast<const float*>(x);
+    const auto x_stride = static_cast<std::int64_t>(x_row_bytes / sizeof(float));
+    FloatPanel panel;
+    for (std::int64_t r0 = 0; r0 < n_rows; r0 += kPanelRows) {
+        const std::int64_t nr = n_rows - r0 < kPanelRows ? n_rows - r0 : kPanelRows;
+        const auto row_mask = static_cast<__mmask16>((1u << nr) - 1u);
+        for (std::int64_t c0 = 0; c0 < n; c0 += kFloatChunk) {
+            const std::int64_t nc = n - c0 < kFloatChunk ? n - c0 : kFloatChunk;
+            fill_float_panel<L>(wbytes + static_cast<std::size_t>(r0) * w_row_bytes, w_row_bytes,
+                                nr, c0, nc, &panel);
+            for (std::int64_t t = 0; t < n_tokens; t += kMicroTokens) {
+                const std::int64_t nt = n_tokens - t < kMicroTokens ? n_tokens - t : kMicroTokens;
+                kFloatTokens[nt - 1](panel, nc, xf + t * x_stride + c0, x_stride,
+                                     y + t * y_stride + r0, y_stride, row_mask, c0 > 0);
+            }
+        }
+    }
+}
+
+void set_panel(KernelSet& set, TensorType type, VecDotPanelFn fn) {
+    set.by_type[static_cast<std::size_t>(type)].vec_dot_panel = fn;
+}
+
+}  // namespace
+
+void fill_avx512_panel_kernels(KernelSet& set) {
+    set_panel(set, TensorType::kQ8_0, vec_dot_panel<Q8_0Panel>);
+    set_panel(set, TensorType::kQ4_0, vec_dot_panel<Q4_0Panel>);
+    set_panel(set, TensorType::kQ5_0, vec_dot_panel<Q5_0Panel>);
+    set_panel(set, TensorType::kF32, vec_dot_panel_float<F32Load8>);
+    set_panel(set, TensorType::kF16, vec_dot_panel_float<F16Load8>);
+    set_panel(set, TensorType::kBF16, vec_dot_panel_float<BF16Load8>);
+}
+
+}  // namespace lore::kernels::x86
