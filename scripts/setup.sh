@@ -13,7 +13,7 @@ PACKAGES=(
     libutf8proc-dev libpoppler-cpp-dev librsvg2-bin python3
 )
 if [[ ${1:-} == --training ]]; then
-    PACKAGES+=(python3-numpy python3-torch libopenblas0)
+    PACKAGES+=(python3-numpy python3-torch libopenblas0-openmp)
 fi
 
 missing=()

@@ -61,8 +61,14 @@ void ThreadPool::run(const std::function<void(int, int)>& fn) {
         sleep_cv_.notify_all();
     }
     fn(0, n_threads_);
-    while (n_pending_.load(std::memory_order_acquire) != 0) {
-        cpu_relax();
+    // Spin for the stragglers, then yield: on an oversubscribed machine a descheduled worker
+    // needs this core back to finish.
+    for (int spin = 0; n_pending_.load(std::memory_order_acquire) != 0; ++spin) {
+        if (spin < kSpinIterations) {
+            cpu_relax();
+        } else {
+            std::this_thread::yield();
+        }
     }
 }
 

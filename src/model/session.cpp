@@ -42,13 +42,20 @@ void rms_norm(const float* x, const float* weight, std::int64_t n, float eps, fl
     }
 }
 
+// All hardware threads, except for models so small (under 32 MiB of weights) that a
+// matrix product is over before a second thread could join in.
+int default_threads(const Model& model) {
+    constexpr std::uint64_t kSmallModelBytes = 32ull << 20;
+    return model.n_weight_bytes() < kSmallModelBytes ? 1 : 0;
+}
+
 class TransformerSession final : public Session {
 public:
     TransformerSession(std::shared_ptr<const Model> model, const SessionOptions& options)
         : model_holder_(std::move(model)),
           model_(static_cast<const TransformerModel*>(model_holder_.get())),
           hp_(model_->hparams()),
-          pool_(options.n_threads),
+          pool_(options.n_threads > 0 ? options.n_threads : default_threads(*model_)),
           quantize_activations_(options.quantize_activations) {
         n_ctx_ = options.n_ctx > 0 ? options.n_ctx : std::min(hp_.n_ctx_train, 4096);
         n_batch_ = std::max(1, std::min(options.n_batch, n_ctx_));
