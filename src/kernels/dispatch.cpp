@@ -149,6 +149,14 @@ void attention_head(const float* q,
     active_kernels().attention_head(q, k, v, n_keys, head_dim, kv_stride, scale, scores, out);
 }
 
+void softmax_row(float* row, std::int64_t n_visible, std::int64_t n, float scale) {
+    active_kernels().softmax_row(row, n_visible, n, scale);
+}
+
+void silu_mul(float* gate, const float* up, std::int64_t n) {
+    active_kernels().silu_mul(gate, up, n);
+}
+
 bool is_computable(TensorType type) {
     switch (type) {
         case TensorType::kF32:

@@ -89,6 +89,8 @@ struct TypeKernels {
 // f32 helpers of attention (see dot_f32, axpy_f32 and attention_head below).
 using DotF32Fn = float (*)(const float* a, const float* b, std::int64_t n);
 using AxpyF32Fn = void (*)(float alpha, const float* x, float* y, std::int64_t n);
+using SoftmaxRowFn = void (*)(float* row, std::int64_t n_visible, std::int64_t n, float scale);
+using SiluMulFn = void (*)(float* gate, const float* up, std::int64_t n);
 using AttentionHeadFn = void (*)(const float* q,
                                  const float* k,
                                  const float* v,
@@ -111,6 +113,8 @@ struct KernelSet {
     DotF32Fn dot_f32 = nullptr;
     AxpyF32Fn axpy_f32 = nullptr;
     AttentionHeadFn attention_head = nullptr;
+    SoftmaxRowFn softmax_row = nullptr;
+    SiluMulFn silu_mul = nullptr;
 
     const TypeKernels& operator[](TensorType type) const {
         return by_type[static_cast<std::size_t>(type)];
@@ -155,6 +159,16 @@ void attention_head(const float* q,
                     float scale,
                     float* scores,
                     float* out);
+
+// Attention weights of one query row, in place: with m = max_{j < n_visible} scale * row[j],
+//   row[j] = exp(scale * row[j] - m) / sum_{i < n_visible} exp(scale * row[i] - m)
+// for j < n_visible, and row[j] = 0 for n_visible <= j < n (keys after the query's own
+// position). REQUIRES 1 <= n_visible <= n. The SIMD exp is within a few ulp of std::exp.
+void softmax_row(float* row, std::int64_t n_visible, std::int64_t n, float scale);
+
+// gate[i] = silu(gate[i]) * up[i] = gate[i] / (1 + exp(-gate[i])) * up[i] for i < n: the
+// gated FFN activation.
+void silu_mul(float* gate, const float* up, std::int64_t n);
 
 // Y[t, r] = dot(W row r, X row t) for rows r in [row_begin, row_end), all tokens t.
 // W: rows of `type`, `w_row_bytes` apart; X: [n_tokens, n_cols] f32 row-major;

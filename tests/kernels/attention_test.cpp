@@ -1,5 +1,6 @@
-// Attention helpers (dot_f32, axpy_f32, attention_head) of every kernel set against the
-// reference, on lengths around the vector widths and head shapes of real models.
+// Attention helpers (dot_f32, axpy_f32, attention_head, softmax_row, silu_mul) of every
+// kernel set against the reference, on lengths around the vector widths and head shapes of
+// real models.
 // Budgets: dot and the weighted V sum accumulate in f32 in another order and the SIMD exp
 // is within a few ulp, so |got - want| <= kBudget * (sum of |terms|).
 #include <cmath>
@@ -157,6 +158,90 @@ TEST(AttentionTest, FreeFunctionsUseTheActiveSet) {
     const std::vector<float> b = random_values(40, 42);
 
     EXPECT_EQ(dot_f32(a.data(), b.data(), 40), active_kernels().dot_f32(a.data(), b.data(), 40));
+}
+
+TEST(AttentionTest, SoftmaxRowMatchesReferenceAndZeroesHiddenKeys) {
+    for (const KernelSet* set : all_sets()) {
+        for (std::int64_t n_visible : {1, 2, 15, 16, 17, 100, 513}) {
+            for (std::int64_t n_hidden : {0, 1, 20}) {
+                const std::int64_t n = n_visible + n_hidden;
+                const std::vector<float> scores = random_values(n, 41, 4.0f);
+                std::vector<float> want = scores;
+                std::vector<float> got = scores;
+
+                reference_kernels().softmax_row(want.data(), n_visible, n, 0.125f);
+                set->softmax_row(got.data(), n_visible, n, 0.125f);
+
+                double sum = 0.0;
+                for (std::int64_t j = 0; j < n; ++j) {
+                    const auto idx = static_cast<std::size_t>(j);
+                    if (j >= n_visible) {
+                        ASSERT_EQ(got[idx], 0.0f) << isa_name(set->isa) << " j " << j;
+                        continue;
+                    }
+                    ASSERT_NEAR(got[idx], want[idx], 1e-6 * want[idx] + 1e-12)
+                        << isa_name(set->isa) << " n_visible " << n_visible << " j " << j;
+                    sum += got[idx];
+                }
+                EXPECT_NEAR(sum, 1.0, 1e-5) << isa_name(set->isa) << " n_visible " << n_visible;
+            }
+        }
+    }
+}
+
+// Large scores must not overflow: the maximum is subtracted before exp.
+TEST(AttentionTest, SoftmaxRowIsStableForLargeScores) {
+    for (const KernelSet* set : all_sets()) {
+        std::vector<float> row = {1000.0f, 999.0f, -1000.0f, 5.0f};
+
+        set->softmax_row(row.data(), 4, 4, 1.0f);
+
+        EXPECT_NEAR(row[0], 1.0f / (1.0f + std::exp(-1.0f)), 1e-6) << isa_name(set->isa);
+        EXPECT_NEAR(row[1], std::exp(-1.0f) / (1.0f + std::exp(-1.0f)), 1e-6) << isa_name(set->isa);
+        // exp(-2000): 0 in std::exp, ~1e-38 in the clamped SIMD exp.
+        EXPECT_LT(row[2], 1e-30f) << isa_name(set->isa);
+    }
+}
+
+TEST(AttentionTest, SiluMulMatchesReferenceOnEveryLength) {
+    for (const KernelSet* set : all_sets()) {
+        for (std::int64_t n : {1, 15, 16, 17, 100}) {
+            std::vector<float> gate = random_values(n, 42, 3.0f);
+            gate[0] = n > 1 ? -120.0f : 0.5f;  // e^-g past the exp range
+            if (n > 1) {
+                gate[1] = 95.0f;
+            }
+            const std::vector<float> up = random_values(n, 43);
+            std::vector<float> want = gate;
+            std::vector<float> got = gate;
+
+            reference_kernels().silu_mul(want.data(), up.data(), n);
+            set->silu_mul(got.data(), up.data(), n);
+
+            for (std::size_t i = 0; i < got.size(); ++i) {
+                ASSERT_NEAR(got[i], want[i], 1e-6 * std::fabs(want[i]) + 1e-30)
+                    << isa_name(set->isa) << " n " << n << " i " << i;
+            }
+        }
+    }
+}
+
+TEST(AttentionTest, SoftmaxAndSiluFreeFunctionsUseTheActiveSet) {
+    std::vector<float> row = {0.5f, -1.0f, 2.0f};
+    std::vector<float> want = row;
+    active_kernels().softmax_row(want.data(), 2, 3, 2.0f);
+
+    softmax_row(row.data(), 2, 3, 2.0f);
+
+    EXPECT_EQ(row, want);
+    std::vector<float> gate = {0.5f, -1.0f, 2.0f};
+    const std::vector<float> up = {1.0f, 2.0f, 3.0f};
+    std::vector<float> want_gate = gate;
+    active_kernels().silu_mul(want_gate.data(), up.data(), 3);
+
+    silu_mul(gate.data(), up.data(), 3);
+
+    EXPECT_EQ(gate, want_gate);
 }
 
 }  // namespace

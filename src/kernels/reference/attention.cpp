@@ -1,5 +1,6 @@
-// Reference attention helpers: the specification of dot_f32, axpy_f32 and attention_head
-// (kernels.h). Dot products and the softmax sum accumulate in double; exp is std::exp.
+// Reference attention helpers: the specification of dot_f32, axpy_f32, attention_head,
+// softmax_row and silu_mul (kernels.h). Dot products and the softmax sum accumulate in
+// double; exp is std::exp.
 #include <cmath>
 
 #include "kernels/reference/reference.h"
@@ -49,12 +50,41 @@ void attention_head(const float* q,
     }
 }
 
+void softmax_row(float* row, std::int64_t n_visible, std::int64_t n, float scale) {
+    float max_score = -INFINITY;
+    for (std::int64_t j = 0; j < n_visible; ++j) {
+        row[j] *= scale;
+        max_score = std::fmax(max_score, row[j]);
+    }
+    double sum = 0.0;
+    for (std::int64_t j = 0; j < n_visible; ++j) {
+        row[j] = std::exp(row[j] - max_score);
+        sum += static_cast<double>(row[j]);
+    }
+    const auto inv_sum = static_cast<float>(1.0 / sum);
+    for (std::int64_t j = 0; j < n_visible; ++j) {
+        row[j] *= inv_sum;
+    }
+    for (std::int64_t j = n_visible; j < n; ++j) {
+        row[j] = 0.0f;
+    }
+}
+
+void silu_mul(float* gate, const float* up, std::int64_t n) {
+    for (std::int64_t i = 0; i < n; ++i) {
+        const float g = gate[i];
+        gate[i] = g / (1.0f + std::exp(-g)) * up[i];
+    }
+}
+
 }  // namespace
 
 void fill_attention_kernels(KernelSet& set) {
     set.dot_f32 = dot_f32;
     set.axpy_f32 = axpy_f32;
     set.attention_head = attention_head;
+    set.softmax_row = softmax_row;
+    set.silu_mul = silu_mul;
 }
 
 }  // namespace lore::kernels::reference

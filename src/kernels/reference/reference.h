@@ -15,6 +15,6 @@ void fill_kernels(KernelSet& set);
 void fill_float_kernels(KernelSet& set);      // float_types.cpp: F32, F16, BF16
 void fill_legacy_kernels(KernelSet& set);     // legacy_quants.cpp: Q4_0 .. Q8_1
 void fill_k_kernels(KernelSet& set);          // k_quants.cpp: Q4_K, Q5_K, Q6_K, Q8_K
-void fill_attention_kernels(KernelSet& set);  // attention.cpp: dot_f32, axpy_f32, attention_head
+void fill_attention_kernels(KernelSet& set);  // attention.cpp: dot_f32 .. silu_mul
 
 }  // namespace lore::kernels::reference

@@ -1,4 +1,5 @@
-// AVX-512 attention helpers: dot_f32, axpy_f32 and the fused attention_head (kernels.h).
+// AVX-512 attention helpers: dot_f32, axpy_f32, the fused attention_head, softmax_row and
+// silu_mul (kernels.h).
 // 16 floats per vector, masked loads for tails, so any length works. attention_head runs
 // three passes over one query's keys: scores (one dot per key, four keys at a time so the
 // horizontal sums overlap), exp and sum (vectorised exp below), and the weighted sum of V
@@ -158,12 +159,56 @@ void attention_head(const float* q,
     }
 }
 
+// Three passes: scale and max, exp and sum, normalise; then zeros past n_visible.
+void softmax_row(float* row, std::int64_t n_visible, std::int64_t n, float scale) {
+    const __m512 vscale = _mm512_set1_ps(scale);
+    __m512 vmax = _mm512_set1_ps(-INFINITY);
+    for (std::int64_t j = 0; j < n_visible; j += 16) {
+        const __mmask16 m = tail_mask(n_visible - j);
+        const __m512 s = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, row + j), vscale);
+        _mm512_mask_storeu_ps(row + j, m, s);
+        vmax = _mm512_mask_max_ps(vmax, m, vmax, s);
+    }
+    const __m512 max_score = _mm512_set1_ps(_mm512_reduce_max_ps(vmax));
+    __m512 vsum = _mm512_setzero_ps();
+    for (std::int64_t j = 0; j < n_visible; j += 16) {
+        const __mmask16 m = tail_mask(n_visible - j);
+        const __m512 e = exp512(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, row + j), max_score));
+        _mm512_mask_storeu_ps(row + j, m, e);
+        vsum = _mm512_mask_add_ps(vsum, m, vsum, e);
+    }
+    const __m512 inv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(vsum));
+    for (std::int64_t j = 0; j < n_visible; j += 16) {
+        const __mmask16 m = tail_mask(n_visible - j);
+        _mm512_mask_storeu_ps(row + j, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, row + j), inv));
+    }
+    for (std::int64_t j = n_visible; j < n; j += 16) {
+        _mm512_mask_storeu_ps(row + j, tail_mask(n - j), _mm512_setzero_ps());
+    }
+}
+
+// silu(g) * u = g / (1 + e^-g) * u; e^-g saturates (to ~1e38 or ~1e-38) outside the exp
+// range, where the quotient is then ~0 or g, as with std::exp.
+void silu_mul(float* gate, const float* up, std::int64_t n) {
+    const __m512 one = _mm512_set1_ps(1.0f);
+    for (std::int64_t i = 0; i < n; i += 16) {
+        const __mmask16 m = tail_mask(n - i);
+        const __m512 g = _mm512_maskz_loadu_ps(m, gate + i);
+        const __m512 u = _mm512_maskz_loadu_ps(m, up + i);
+        const __m512 e = exp512(_mm512_sub_ps(_mm512_setzero_ps(), g));
+        _mm512_mask_storeu_ps(gate + i, m,
+                              _mm512_mul_ps(_mm512_div_ps(g, _mm512_add_ps(one, e)), u));
+    }
+}
+
 }  // namespace
 
 void fill_avx512_attention_kernels(KernelSet& set) {
     set.dot_f32 = dot_f32;
     set.axpy_f32 = axpy_f32;
     set.attention_head = attention_head;
+    set.softmax_row = softmax_row;
+    set.silu_mul = silu_mul;
 }
 
 }  // namespace lore::kernels::x86
