@@ -137,6 +137,10 @@ struct AskResult {
 Result<std::shared_ptr<Embedder>> load_kb_embedder(const std::filesystem::path& path,
                                                    std::int32_t n_threads = 0);
 
+// The embedder's tokenizer as a TokenCounter (chunks sized in the embedding model's tokens),
+// or null when `embedder` did not come from load_kb_embedder.
+std::shared_ptr<TokenCounter> token_counter_of(const std::shared_ptr<Embedder>& embedder);
+
 // The result and its whole trace as one JSON object (the schema is in docs/formats/ask.md).
 std::string ask_result_to_json(const AskResult& result, std::string_view question);
 

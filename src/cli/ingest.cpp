@@ -9,6 +9,7 @@
 
 #include <unistd.h>
 
+#include "lore/ask.h"
 #include "lore/kb.h"
 
 #include "cli/commands.h"
@@ -27,6 +28,7 @@ struct IngestArgs {
     std::size_t overlap_tokens = 40;
     std::string text_field = "text";
     std::string id_field = "id";
+    std::string embed_model;
 };
 
 void draw_progress(const IngestProgress& progress) {
@@ -89,6 +91,15 @@ Status run_ingest(const IngestArgs& args) {
     options.strict = args.strict;
     options.text_field = args.text_field;
     options.id_field = args.id_field;
+    std::shared_ptr<TokenCounter> counter;
+    if (!args.embed_model.empty()) {
+        // Chunks are embedded as they are written, and sized in the model's tokens.
+        LORE_ASSIGN_OR_RETURN(std::shared_ptr<Embedder> embedder,
+                              load_kb_embedder(args.embed_model));
+        counter = token_counter_of(embedder);
+        options.token_counter = counter.get();
+        kb->set_embedder(std::move(embedder));
+    }
 
     IngestSummary total;
     std::vector<std::string> files;
@@ -139,6 +150,9 @@ void add_ingest_command(CLI::App& app, CommandContext& ctx) {
     cmd->add_option("--overlap", args->overlap_tokens, "Overlap between chunks (tokens)");
     cmd->add_option("--text-field", args->text_field, "JSONL field holding the text");
     cmd->add_option("--id-field", args->id_field, "JSONL field holding the record id");
+    cmd->add_option("--embed-model", args->embed_model,
+                    "GGUF embedding model (bert, or a llama/qwen2 decoder): embeds every new "
+                    "chunk for dense search and sizes chunks in its tokens");
     cmd->callback([args, &ctx] {
         const Status status = run_ingest(*args);
         if (!status.is_ok()) {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include "lore/ask.h"
 #include "lore/kb.h"
 
 #include "cli/commands.h"
@@ -22,6 +23,7 @@ struct SearchArgs {
     double rrf_k = 60.0;
     double weight_bm25 = 1.0;
     double weight_dense = 1.0;
+    std::string embed_model;
 };
 
 std::string position(const SearchHit& hit) {
@@ -52,7 +54,11 @@ Status run_search(const SearchArgs& args) {
     open_options.create_if_missing = false;
     LORE_ASSIGN_OR_RETURN(std::unique_ptr<KnowledgeBase> kb,
                           KnowledgeBase::open(args.kb_dir, open_options));
-    // TODO(#4): a --model flag that loads a GGUF embedding model once the engine provides one.
+    if (!args.embed_model.empty()) {
+        LORE_ASSIGN_OR_RETURN(std::shared_ptr<Embedder> embedder,
+                              load_kb_embedder(args.embed_model));
+        kb->set_embedder(std::move(embedder));
+    }
     LORE_ASSIGN_OR_RETURN(std::vector<SearchHit> hits, kb->search(args.query, options));
     int rank = 0;
     for (const SearchHit& hit : hits) {
@@ -94,6 +100,8 @@ void add_search_command(CLI::App& app, CommandContext& ctx) {
     cmd->add_option("--kb", args->kb_dir, "Knowledge-base directory")->required();
     cmd->add_option("query", args->query, "Query text")->required();
     cmd->add_option("--mode", args->mode, "bm25, dense or hybrid");
+    cmd->add_option("--embed-model", args->embed_model,
+                    "GGUF embedding model for dense and hybrid search (the one used at ingest)");
     cmd->add_option("-k,--top-k", args->top_k, "Number of hits")->check(CLI::PositiveNumber);
     cmd->add_flag("--json", args->json, "One JSON object per hit");
     cmd->add_option("--rrf-k", args->rrf_k, "Hybrid: reciprocal-rank-fusion constant");

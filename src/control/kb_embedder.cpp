@@ -9,7 +9,8 @@ namespace lore {
 
 namespace {
 
-class ModelEmbedder final : public Embedder {
+// Also counts tokens with the model's tokenizer, so chunks are sized in its tokens.
+class ModelEmbedder final : public Embedder, public TokenCounter {
 public:
     ModelEmbedder(std::unique_ptr<EmbeddingModel> model, std::string model_id)
         : model_(std::move(model)), model_id_(std::move(model_id)) {}
@@ -33,6 +34,10 @@ public:
         return Status::ok();
     }
 
+    std::size_t count_tokens(std::string_view text) const override {
+        return model_->tokenizer().encode(text, false, false).size();
+    }
+
 private:
     std::mutex mu_;
     std::unique_ptr<EmbeddingModel> model_;
@@ -40,6 +45,10 @@ private:
 };
 
 }  // namespace
+
+std::shared_ptr<TokenCounter> token_counter_of(const std::shared_ptr<Embedder>& embedder) {
+    return std::dynamic_pointer_cast<ModelEmbedder>(embedder);
+}
 
 Result<std::shared_ptr<Embedder>> load_kb_embedder(const std::filesystem::path& path,
                                                    std::int32_t n_threads) {
