@@ -196,13 +196,18 @@ std::vector<const KernelSet*> panel_sets(TensorType type) {
 }
 
 const TensorType kPanelTypes[] = {TensorType::kQ8_0, TensorType::kQ4_0, TensorType::kQ5_0,
+                                  TensorType::kQ4_K, TensorType::kQ5_K, TensorType::kQ6_K,
                                   TensorType::kF32,  TensorType::kF16,  TensorType::kBF16};
 
-// Row lengths: quantized, one block and 33 blocks (a 32-block chunk and one more); float,
-// off the 8-column transpose step and across the 256-column chunk.
+// Row lengths: legacy quantized, one block and 33 blocks (a 32-block chunk and one more);
+// K-quants likewise in super-blocks; float, off the 8-column transpose step and across the
+// 256-column chunk.
 std::vector<std::int64_t> panel_row_lengths(TensorType type) {
     if (tensor_type_traits(type).block_size == 1) {
         return {5, 264, 515};
+    }
+    if (tensor_type_traits(type).block_size == kQkK) {
+        return {256, 1280};  // one super-block; a 4-super-block chunk and one more
     }
     return {32, 1056};
 }
@@ -210,7 +215,7 @@ std::vector<std::int64_t> panel_row_lengths(TensorType type) {
 // Token counts: one micro-tile, one and an edge, and (short rows only, to stay fast) more
 // than one kPanelTokenTile.
 std::vector<std::int64_t> panel_token_counts(std::int64_t n_cols) {
-    if (n_cols <= 32) {
+    if (n_cols <= 256) {
         return {8, 13, kPanelTokenTile + 3};
     }
     return {8, 13};

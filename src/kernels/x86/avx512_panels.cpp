@@ -16,7 +16,8 @@
 // activations carry (Q8_0BlockSum), so the result is exact in integers before scaling.
 // A panel covers up to kChunkBlocks blocks (L1-sized); longer rows are done in chunks that
 // add into y. Rows past n_rows are padded with zero blocks and never stored.
-// F32 / F16 / BF16 weights (f32 activations) use the same layout with f32 values (below).
+// Q4_K / Q5_K / Q6_K (Q8_K activations) and F32 / F16 / BF16 weights (f32 activations) use
+// the same layout (below).
 // Results equal vec_dot up to f32 summation order (tests/kernels/tile_test.cpp).
 #include <cstddef>
 #include <cstring>
@@ -255,6 +256,262 @@ void vec_dot_panel(const void* w,
     }
 }
 
+// ---- K-quants (Q4_K, Q5_K, Q6_K) against Q8_K activations ----
+//
+// Per super-block of 256 values and 16 rows: levels[64] (4-byte groups of unsigned levels,
+// lane = row), scales[j] = d * sc[j] per row for each scale group of kGroupsPerScale
+// 4-byte groups (8 for Q4_K/Q5_K's 32-value sub-blocks, 4 for Q6_K's 16-value ones), and
+// the correction corr[k] (k = 0..7, int16 pairs per lane) that meets the activation bsums
+// [2k, 2k+1] in one vpdpwssd: Q4_K/Q5_K (m[k], m[k]) scaled by dmin; Q6_K (sc[2k], sc[2k+1])
+// scaled by 32 * d (the -32 offset of its levels). Then per token and super-block:
+//   sum_j cvt(sum of the group's vpdpbusd) * scales[j] * d_x - cvt(corr . bsums) * cs * d_x.
+
+constexpr std::int64_t kChunkSuper = 4;  // super-blocks per K panel (22 KB)
+
+struct alignas(64) KPanel {
+    __m512i levels[kChunkSuper][64];
+    float scales[kChunkSuper][16][kPanelRows];
+    __m512i corr[kChunkSuper][8];
+    float corr_scale[kChunkSuper][kPanelRows];
+};
+
+// Six-bit scales and mins of a Q4_K / Q5_K block (layout in blocks.h).
+inline void k_scale_min(const std::uint8_t* q, int j, std::uint8_t* sc, std::uint8_t* m) {
+    if (j < 4) {
+        *sc = static_cast<std::uint8_t>(q[j] & 63);
+        *m = static_cast<std::uint8_t>(q[j + 4] & 63);
+    } else {
+        *sc = static_cast<std::uint8_t>((q[j + 4] & 15) | ((q[j - 4] >> 6) << 4));
+        *m = static_cast<std::uint8_t>((q[j + 4] >> 4) | ((q[j] >> 6) << 4));
+    }
+}
+
+template <bool kFiveBit, typename Block>
+struct ScaleMinDecoder {
+    using BlockType = Block;
+    static constexpr int kGroupsPerScale = 8;
+
+    // Unsigned levels of values 32s .. 32s+31.
+    static __m256i segment(const Block& b, int s) {
+        const __m256i bytes = load256(b.qs + 32 * (s / 2));
+        const __m256i mask = _mm256_set1_epi8(15);
+        __m256i q = (s % 2 == 0) ? _mm256_and_si256(bytes, mask)
+                                 : _mm256_and_si256(_mm256_srli_epi16(bytes, 4), mask);
+        if constexpr (kFiveBit) {
+            const __m256i bit =
+                _mm256_and_si256(_mm256_srli_epi16(load256(b.qh), s), _mm256_set1_epi8(1));
+            q = _mm256_or_si256(q, _mm256_slli_epi16(bit, 4));
+        }
+        return q;
+    }
+
+    static void scales(const Block& b, float* scale, std::uint32_t* corr, float* corr_scale) {
+        const float d = _cvtsh_ss(b.d);
+        for (int j = 0; j < 8; ++j) {
+            std::uint8_t sc = 0;
+            std::uint8_t m = 0;
+            k_scale_min(b.scales, j, &sc, &m);
+            scale[j] = d * static_cast<float>(sc);
+            corr[j] = static_cast<std::uint32_t>(m) | (static_cast<std::uint32_t>(m) << 16);
+        }
+        *corr_scale = _cvtsh_ss(b.dmin);
+    }
+};
+
+struct Q6KDecoder {
+    using BlockType = BlockQ6_K;
+    static constexpr int kGroupsPerScale = 4;
+
+    static __m256i segment(const BlockQ6_K& b, int s) {
+        const int h = s / 4;
+        const int i = s % 4;
+        const __m256i low = load256(b.ql + 64 * h + 32 * (i % 2));
+        const __m256i high = load256(b.qh + 32 * h);
+        const __m256i m4 = _mm256_set1_epi8(15);
+        const __m256i m2 = _mm256_set1_epi8(3);
+        const __m256i lo4 =
+            i < 2 ? _mm256_and_si256(low, m4) : _mm256_and_si256(_mm256_srli_epi16(low, 4), m4);
+        const __m256i hi2 =
+            _mm256_and_si256(_mm256_srli_epi16(high, 2 * i), m2);  // bits 2i, 2i+1 of qh
+        return _mm256_or_si256(lo4, _mm256_slli_epi16(hi2, 4));
+    }
+
+    static void scales(const BlockQ6_K& b, float* scale, std::uint32_t* corr, float* corr_scale) {
+        const float d = _cvtsh_ss(b.d);
+        for (int j = 0; j < 16; ++j) {
+            scale[j] = d * static_cast<float>(b.scales[j]);
+        }
+        for (int k = 0; k < 8; ++k) {
+            corr[k] =
+                static_cast<std::uint32_t>(static_cast<std::uint16_t>(b.scales[2 * k])) |
+                (static_cast<std::uint32_t>(static_cast<std::uint16_t>(b.scales[2 * k + 1])) << 16);
+        }
+        *corr_scale = 32.0f * d;
+    }
+};
+
+template <typename D>
+void fill_k_panel(const std::uint8_t* w,
+                  std::size_t w_row_bytes,
+                  std::int64_t n_rows,
+                  std::int64_t sb0,
+                  std::int64_t n_super,
+                  KPanel* panel) {
+    using Block = typename D::BlockType;
+    static const Block kZeroBlocks[kChunkSuper] = {};
+    constexpr int kScales = 64 / D::kGroupsPerScale;
+    const Block* rows[kPanelRows];
+    for (std::int64_t r = 0; r < kPanelRows; ++r) {
+        rows[r] =
+            r < n_rows
+                ? reinterpret_cast<const Block*>(w + static_cast<std::size_t>(r) * w_row_bytes) +
+                      sb0
+                : kZeroBlocks;
+    }
+    for (std::int64_t sb = 0; sb < n_super; ++sb) {
+        for (int seg = 0; seg < 8; ++seg) {
+            __m512i v[8];
+            for (int k = 0; k < 4; ++k) {
+                v[k] = join256(D::segment(rows[k][sb], seg), D::segment(rows[k + 4][sb], seg));
+                v[4 + k] =
+                    join256(D::segment(rows[k + 8][sb], seg), D::segment(rows[k + 12][sb], seg));
+            }
+            transpose_rows(v, panel->levels[sb] + 8 * seg);
+        }
+        alignas(64) std::uint32_t corr[8][kPanelRows];
+        for (int r = 0; r < kPanelRows; ++r) {
+            float scale[16];
+            std::uint32_t c[8];
+            D::scales(rows[r][sb], scale, c, &panel->corr_scale[sb][r]);
+            for (int j = 0; j < kScales; ++j) {
+                panel->scales[sb][j][r] = scale[j];
+            }
+            for (int k = 0; k < 8; ++k) {
+                corr[k][r] = c[k];
+            }
+        }
+        for (int k = 0; k < 8; ++k) {
+            panel->corr[sb][k] = _mm512_load_si512(corr[k]);
+        }
+    }
+}
+
+template <typename D, std::size_t T>
+void k_panel_tokens(const KPanel& panel,
+                    std::int64_t n_super,
+                    const std::uint8_t* x,
+                    std::size_t x_row_bytes,
+                    float* y,
+                    std::int64_t y_stride,
+                    __mmask16 row_mask,
+                    bool is_accumulating) {
+    constexpr int kG = D::kGroupsPerScale;
+    constexpr int kScales = 64 / kG;
+    __m512 acc[T];
+#pragma GCC unroll 8
+    for (std::size_t t = 0; t < T; ++t) {
+        acc[t] = _mm512_setzero_ps();
+    }
+    for (std::int64_t sb = 0; sb < n_super; ++sb) {
+        const BlockQ8_K* xb[T];
+#pragma GCC unroll 8
+        for (std::size_t t = 0; t < T; ++t) {
+            xb[t] = reinterpret_cast<const BlockQ8_K*>(x + t * x_row_bytes) + sb;
+        }
+        for (int j = 0; j < kScales; ++j) {
+            __m512i wq[static_cast<std::size_t>(kG)];
+            for (int g = 0; g < kG; ++g) {
+                wq[g] = panel.levels[sb][j * kG + g];
+            }
+            const __m512 ws = _mm512_load_ps(panel.scales[sb][j]);
+#pragma GCC unroll 8
+            for (std::size_t t = 0; t < T; ++t) {
+                __m512i isum = _mm512_setzero_si512();
+#pragma GCC unroll 8
+                for (int g = 0; g < kG; ++g) {
+                    std::int32_t four = 0;
+                    std::memcpy(&four, xb[t]->qs + 4 * (j * kG + g), sizeof(four));
+                    isum = _mm512_dpbusd_epi32(isum, wq[g], _mm512_set1_epi32(four));
+                }
+                acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum),
+                                         _mm512_mul_ps(ws, _mm512_set1_ps(xb[t]->d)), acc[t]);
+            }
+        }
+        const __m512 cs = _mm512_load_ps(panel.corr_scale[sb]);
+#pragma GCC unroll 8
+        for (std::size_t t = 0; t < T; ++t) {
+            __m512i icorr = _mm512_setzero_si512();
+            for (int k = 0; k < 8; ++k) {
+                std::int32_t pair = 0;
+                std::memcpy(&pair, xb[t]->bsums + 2 * k, sizeof(pair));
+                icorr = _mm512_dpwssd_epi32(icorr, panel.corr[sb][k], _mm512_set1_epi32(pair));
+            }
+            acc[t] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(icorr),
+                                      _mm512_mul_ps(cs, _mm512_set1_ps(xb[t]->d)), acc[t]);
+        }
+    }
+#pragma GCC unroll 8
+    for (std::size_t t = 0; t < T; ++t) {
+        float* out = y + static_cast<std::int64_t>(t) * y_stride;
+        __m512 v = acc[t];
+        if (is_accumulating) {
+            v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(row_mask, out));
+        }
+        _mm512_mask_storeu_ps(out, row_mask, v);
+    }
+}
+
+template <typename D>
+struct KTokensTable {
+    using Fn = void (*)(const KPanel&,
+                        std::int64_t,
+                        const std::uint8_t*,
+                        std::size_t,
+                        float*,
+                        std::int64_t,
+                        __mmask16,
+                        bool);
+    static constexpr Fn kFns[kMicroTokens] = {
+        k_panel_tokens<D, 1>, k_panel_tokens<D, 2>, k_panel_tokens<D, 3>, k_panel_tokens<D, 4>,
+        k_panel_tokens<D, 5>, k_panel_tokens<D, 6>, k_panel_tokens<D, 7>, k_panel_tokens<D, 8>,
+    };
+};
+
+// x: Q8_K activation rows; x_sums unused (the blocks carry their bsums).
+template <typename D>
+void vec_dot_panel_k(const void* w,
+                     std::size_t w_row_bytes,
+                     std::int64_t n_rows,
+                     const void* x,
+                     std::size_t x_row_bytes,
+                     const Q8_0BlockSum* /*x_sums*/,
+                     std::int64_t /*x_sums_stride*/,
+                     std::int64_t n_tokens,
+                     float* y,
+                     std::int64_t y_stride,
+                     std::int64_t n) {
+    const auto* wbytes = static_cast<const std::uint8_t*>(w);
+    const auto* xbytes = static_cast<const std::uint8_t*>(x);
+    const std::int64_t n_super = n / kQkK;
+    KPanel panel;
+    for (std::int64_t r0 = 0; r0 < n_rows; r0 += kPanelRows) {
+        const std::int64_t nr = n_rows - r0 < kPanelRows ? n_rows - r0 : kPanelRows;
+        const auto row_mask = static_cast<__mmask16>((1u << nr) - 1u);
+        for (std::int64_t sb0 = 0; sb0 < n_super; sb0 += kChunkSuper) {
+            const std::int64_t ns = n_super - sb0 < kChunkSuper ? n_super - sb0 : kChunkSuper;
+            fill_k_panel<D>(wbytes + static_cast<std::size_t>(r0) * w_row_bytes, w_row_bytes, nr,
+                            sb0, ns, &panel);
+            const std::uint8_t* xchunk = xbytes + static_cast<std::size_t>(sb0) * sizeof(BlockQ8_K);
+            for (std::int64_t t = 0; t < n_tokens; t += kMicroTokens) {
+                const std::int64_t nt = n_tokens - t < kMicroTokens ? n_tokens - t : kMicroTokens;
+                KTokensTable<D>::kFns[nt - 1](
+                    panel, ns, xchunk + static_cast<std::size_t>(t) * x_row_bytes, x_row_bytes,
+                    y + t * y_stride + r0, y_stride, row_mask, sb0 > 0);
+            }
+        }
+    }
+}
+
 // ---- float weights (F32, F16, BF16) against f32 activations ----
 //
 // The same layout with f32 values: cols[c] lane r = value c of row r (a 16 x 16 transpose
@@ -434,6 +691,9 @@ void fill_avx512_panel_kernels(KernelSet& set) {
     set_panel(set, TensorType::kQ8_0, vec_dot_panel<Q8_0Panel>);
     set_panel(set, TensorType::kQ4_0, vec_dot_panel<Q4_0Panel>);
     set_panel(set, TensorType::kQ5_0, vec_dot_panel<Q5_0Panel>);
+    set_panel(set, TensorType::kQ4_K, vec_dot_panel_k<ScaleMinDecoder<false, BlockQ4_K>>);
+    set_panel(set, TensorType::kQ5_K, vec_dot_panel_k<ScaleMinDecoder<true, BlockQ5_K>>);
+    set_panel(set, TensorType::kQ6_K, vec_dot_panel_k<Q6KDecoder>);
     set_panel(set, TensorType::kF32, vec_dot_panel_float<F32Load8>);
     set_panel(set, TensorType::kF16, vec_dot_panel_float<F16Load8>);
     set_panel(set, TensorType::kBF16, vec_dot_panel_float<BF16Load8>);
