@@ -37,7 +37,7 @@ for fuzzer in build/fuzz/tests/fuzz/lore_fuzz_*; do
     corpus="tests/fuzz/corpus/${name#lore_fuzz_}"
     mkdir -p "build/fuzz/corpus-$name"
     echo "-- $name"
-    "$fuzzer" -max_total_time="${LORE_FUZZ_SECONDS:-30}" -rss_limit_mb=2048 \
+    "$fuzzer" -max_total_time="${LORE_FUZZ_SECONDS:-20}" -rss_limit_mb=2048 \
         "build/fuzz/corpus-$name" $([[ -d "$corpus" ]] && echo "$corpus") 2>&1 | tail -n 3
 done
 echo "== all tests passed"
