@@ -1,9 +1,11 @@
 // Kernel throughput per tensor type and instruction set, in GB/s of weights read:
 //   matvec_f32/<isa>/<type>   one token, f32 activations (matmul_rows_with)
 //   matvec_q8/<isa>/<type>    one token, activations quantized once (matmul_rows_q8)
-//   matmul_q8/<isa>/<type>    a batch of kBatchTokens tokens (prompt processing); the isa
-//                             "<isa>-pairs" is the same set without vec_dot_tile (one vec_dot
-//                             per (row, token) pair), to measure what the micro-tiles gain
+//   matmul_q8/<isa>/<type>    a batch of kBatchTokens tokens (prompt processing, through
+//                             the set's vec_dot_panel where it has one); the isa
+//                             "<isa>-tiles" is the same set without vec_dot_panel (4 x 4
+//                             micro-tiles), "<isa>-pairs" also without vec_dot_tile (one
+//                             vec_dot per (row, token) pair), to measure what each gains
 //   dequantize/<isa>/<type>   a whole matrix to f32
 // The matrix is kRows x kCols (a few MB: L3-resident on most machines, so the numbers show
 // compute speed, not DRAM bandwidth). Run: lore_bench_kernels --benchmark_filter=q4_0
@@ -150,12 +152,16 @@ void dequantize(benchmark::State& state, const KernelSet* set, TensorType type) 
     state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(m.bytes.size()));
 }
 
-// Copies of the SIMD sets without tile kernels; alive for the whole run.
-const KernelSet* without_tiles(const KernelSet& set) {
+// Copies of the SIMD sets without panel kernels and (is_pairs) without tile kernels too;
+// alive for the whole run.
+const KernelSet* without_panels(const KernelSet& set, bool is_pairs) {
     static std::vector<std::unique_ptr<KernelSet>> copies;
     copies.push_back(std::make_unique<KernelSet>(set));
     for (TypeKernels& entry : copies.back()->by_type) {
-        entry.vec_dot_tile = nullptr;
+        entry.vec_dot_panel = nullptr;
+        if (is_pairs) {
+            entry.vec_dot_tile = nullptr;
+        }
     }
     return copies.back().get();
 }
@@ -166,7 +172,8 @@ void register_all() {
         if (set == nullptr) {
             continue;
         }
-        const KernelSet* pairs = without_tiles(*set);
+        const KernelSet* tiles = without_panels(*set, false);
+        const KernelSet* pairs = without_panels(*set, true);
         for (TensorType type : kTypes) {
             // Appended piece by piece: GCC 12's -Wrestrict misfires on operator+ chains.
             std::string suffix = "/";
@@ -185,6 +192,14 @@ void register_all() {
                 pairs_name.append("-pairs/");
                 pairs_name.append(tensor_type_traits(type).name);
                 benchmark::RegisterBenchmark(pairs_name.c_str(), matmul_q8, pairs, type)
+                    ->Unit(benchmark::kMicrosecond);
+            }
+            if ((*set)[type].vec_dot_panel != nullptr) {
+                std::string tiles_name = "matmul_q8/";
+                tiles_name.append(isa_name(isa));
+                tiles_name.append("-tiles/");
+                tiles_name.append(tensor_type_traits(type).name);
+                benchmark::RegisterBenchmark(tiles_name.c_str(), matmul_q8, tiles, type)
                     ->Unit(benchmark::kMicrosecond);
             }
             benchmark::RegisterBenchmark(("dequantize" + suffix).c_str(), dequantize, set, type)
