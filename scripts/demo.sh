@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
-./scripts/build.sh
+BUILD_TARGET=lore_cli ./scripts/build.sh
 LORE=./build/release/lore
 OUT=build/demo
 MODEL=models/world-tiny.gguf
