@@ -383,12 +383,7 @@ void TransformerSession::forward(std::span<const TokenId> tokens,
         }
         activations_changed();
         matmuls({{&l.w_gate, gate_.data()}, {&l.w_up, up_.data()}}, h_.data(), n_tokens);
-        const std::int64_t n_ff_total = n_tokens * hp_.n_ff;
-        for (std::int64_t i = 0; i < n_ff_total; ++i) {
-            const float g = gate_[static_cast<std::size_t>(i)];
-            gate_[static_cast<std::size_t>(i)] =
-                g / (1.0f + std::exp(-g)) * up_[static_cast<std::size_t>(i)];
-        }
+        kernels::silu_mul(gate_.data(), up_.data(), n_tokens * hp_.n_ff);
         activations_changed();
         matmul(l.w_down, gate_.data(), n_tokens, tmp_.data());
         for (std::int64_t i = 0; i < n_tokens * n_embd; ++i) {
@@ -469,23 +464,7 @@ void TransformerSession::attention(std::int32_t layer_idx, std::int64_t n_tokens
                                  static_cast<std::size_t>(n_kv_) * sizeof(float), head_dim, queries,
                                  m, scores, n_keys, 0, n_keys);
             for (std::int64_t t = 0; t < m; ++t) {
-                float* row = scores + t * n_keys;
-                const std::int64_t n_visible = pos0 + first + t + 1;
-                float max_score = -INFINITY;
-                for (std::int64_t j = 0; j < n_visible; ++j) {
-                    row[j] *= scale;
-                    max_score = std::max(max_score, row[j]);
-                }
-                double sum = 0.0;
-                for (std::int64_t j = 0; j < n_visible; ++j) {
-                    row[j] = std::exp(row[j] - max_score);
-                    sum += row[j];
-                }
-                const auto inv_sum = static_cast<float>(1.0 / sum);
-                for (std::int64_t j = 0; j < n_visible; ++j) {
-                    row[j] *= inv_sum;
-                }
-                std::fill(row + n_visible, row + n_keys, 0.0f);
+                kernels::softmax_row(scores + t * n_keys, pos0 + first + t + 1, n_keys, scale);
             }
             kernels::matmul_rows(TensorType::kF32, v_cache + kv_head * head_dim * n_ctx_,
                                  static_cast<std::size_t>(n_ctx_) * sizeof(float), n_keys, scores,
