@@ -94,6 +94,9 @@ Result<Example> parse_record(std::string_view line, const std::string& at) {
         record = json::parse(line);
     } catch (const json::parse_error& error) {
         return Status::invalid_argument(at + "malformed json: " + parse_error_text(error));
+    } catch (const json::exception& error) {
+        // e.g. out_of_range 406: a number too large for a double (found by the dataset fuzzer).
+        return Status::invalid_argument(at + "malformed json: " + error.what());
     }
     if (!record.is_object()) {
         return Status::invalid_argument(at + "a record must be a json object, got " +

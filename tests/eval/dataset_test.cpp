@@ -62,6 +62,9 @@ TEST(DatasetTest, MalformedRecordsNameLineAndField) {
         {"malformed json", good + "\n{\"id\": \"b\", \"question\": \n",
          "mem.jsonl:2: malformed json"},
         {"not an object", "[1, 2]\n", "mem.jsonl:1: a record must be a json object, got array"},
+        // Found by the dataset fuzzer: nlohmann throws out_of_range, not parse_error.
+        {"number overflow", "3333333333e0000000000002958300000000000000000000000295830198\n",
+         "mem.jsonl:1: malformed json"},
         {"missing id", R"({"question":"q?","answers":["x"]})", "mem.jsonl:1: missing field 'id'"},
         {"id is a number", R"({"id":7,"question":"q?","answers":["x"]})",
          "mem.jsonl:1: field 'id' must be a string, got number"},
