@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include "lore/ask.h"
 #include "lore/eval.h"
@@ -33,8 +34,10 @@ bool mentions(std::string_view text, const std::vector<std::string>& answers) {
 class WorldAskTest : public testing::Test {
 protected:
     static void SetUpTestSuite() {
+        // One directory per process: ctest runs every test of the suite as its own process,
+        // in parallel.
         dir_ = new std::filesystem::path(std::filesystem::temp_directory_path() /
-                                         "lore_world_ask_test");
+                                         ("lore_world_ask_test_" + std::to_string(::getpid())));
         std::filesystem::remove_all(*dir_);
         Result<std::vector<world::WorldFile>> files = world::generate_world_files({});
         ASSERT_TRUE(files.has_value()) << files.status().to_string();
