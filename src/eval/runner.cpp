@@ -120,9 +120,6 @@ Replay replay(GateKind gate,
             r.answer = f.closed_book_answer;  // ProbTree's leaf rule
         }
     }
-    if (gate == GateKind::kThrust && !has_closed && !should_retrieve) {
-        r.answer = f.closed_book_answer;
-    }
     return r;
 }
 
