@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -103,6 +104,32 @@ struct JsonlContents {
     std::vector<JsonlRecord> records;
     // Malformed records, each "name:line: reason"; they are skipped.
     std::vector<std::string> problems;
+};
+
+// Reads JSONL a batch of records at a time, so that an ingest can chunk and write one batch
+// while the next is read. Repeated keys are found across the whole input. `bytes` must
+// outlive the reader.
+class JsonlReader {
+public:
+    JsonlReader(std::string_view bytes,
+                std::string_view name,
+                std::string_view text_field,
+                std::string_view id_field);
+
+    // Appends the next `max_records` non-blank lines' records (and problems) to `out`; false
+    // when the input held no more lines.
+    bool read(std::size_t max_records, JsonlContents& out);
+
+private:
+    void read_line(std::string_view line, JsonlContents& out);
+
+    std::string_view bytes_;
+    std::string name_;
+    std::string text_key_;
+    std::string id_key_;
+    std::size_t pos_ = 0;
+    std::size_t line_idx_ = 0;
+    std::unordered_set<std::string> seen_keys_;
 };
 
 // One record per non-blank line. A record needs a string `text_field`; its key is the

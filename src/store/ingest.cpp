@@ -1,12 +1,17 @@
 // Ingester: file discovery, change detection, reading, chunking and the per-file write.
-// Reading and chunking happen before the write transaction opens, so readers and other
-// writers wait only for the SQL itself.
+// Reading and chunking a file happen before its write transaction opens, so readers and other
+// writers wait only for the SQL itself; a JSONL file is read, chunked and embedded a batch at a
+// time on a worker thread while the transaction writes the batches before.
 #include "store/ingest.h"
 
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <fstream>
 #include <iterator>
+#include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include <fnmatch.h>
@@ -85,6 +90,89 @@ std::string record_hash_hex(std::string_view text, std::string_view metadata) {
 std::string title_from_path(const std::string& path) {
     return std::filesystem::path(path).stem().string();
 }
+
+// Runs `produce` on a worker thread and hands its batches to the Store's thread in order, at
+// most kDepth ahead: the write transaction is an ingest's bottleneck, so parsing, chunking
+// and embedding the next batch overlap the insert of this one. The destructor stops the
+// worker (after its current batch) and joins it.
+class PipelinedBatches final : public DocumentBatches {
+public:
+    // Fills the batch it is given; returns false after the last one.
+    using Producer = std::function<Result<bool>(std::vector<DocumentRecord>& batch)>;
+
+    explicit PipelinedBatches(Producer produce)
+        : produce_(std::move(produce)), worker_([this] { run(); }) {}
+
+    ~PipelinedBatches() override {
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            cancelled_ = true;
+        }
+        space_.notify_all();
+        worker_.join();
+    }
+
+    PipelinedBatches(const PipelinedBatches&) = delete;
+    PipelinedBatches& operator=(const PipelinedBatches&) = delete;
+
+    Result<std::span<const DocumentRecord>> next() override {
+        std::unique_lock<std::mutex> lock(mu_);
+        ready_cv_.wait(lock, [this] { return !ready_.empty() || finished_; });
+        if (ready_.empty()) {
+            if (!error_.is_ok()) {
+                return error_;
+            }
+            return std::span<const DocumentRecord>();
+        }
+        current_ = std::move(ready_.front());
+        ready_.pop_front();
+        lock.unlock();
+        space_.notify_one();
+        return std::span<const DocumentRecord>(current_);
+    }
+
+private:
+    static constexpr std::size_t kDepth = 2;
+
+    void run() {
+        while (true) {
+            std::vector<DocumentRecord> batch;
+            Result<bool> more = produce_(batch);
+            std::unique_lock<std::mutex> lock(mu_);
+            if (!more.has_value()) {
+                error_ = more.status();
+                finished_ = true;
+            } else {
+                space_.wait(lock, [this] { return ready_.size() < kDepth || cancelled_; });
+                if (!batch.empty()) {
+                    ready_.push_back(std::move(batch));
+                }
+                finished_ = !*more || cancelled_;
+            }
+            const bool stop = finished_;
+            lock.unlock();
+            ready_cv_.notify_one();
+            if (stop) {
+                return;
+            }
+        }
+    }
+
+    Producer produce_;
+    std::mutex mu_;
+    std::condition_variable ready_cv_;  // a batch is ready or the worker finished
+    std::condition_variable space_;     // the queue has room or the reader is gone
+    std::deque<std::vector<DocumentRecord>> ready_;
+    std::vector<DocumentRecord> current_;
+    Status error_;
+    bool finished_ = false;
+    bool cancelled_ = false;
+    std::thread worker_;  // last: starts once everything above is constructed
+};
+
+// Records per JSONL batch: large enough to amortise the hand-over, small enough that the
+// writer starts at once and the queue holds little memory.
+constexpr std::size_t kJsonlBatchRecords = 1024;
 
 }  // namespace
 
@@ -182,25 +270,13 @@ Status Ingester::collect_files(std::span<const std::string> paths,
     return Status::ok();
 }
 
-Result<std::vector<DocumentRecord>> Ingester::jsonl_documents(std::string_view bytes,
-                                                              std::string_view name,
-                                                              std::int64_t source_id,
-                                                              IngestSummary& summary) {
-    LORE_ASSIGN_OR_RETURN(JsonlContents contents,
-                          parse_jsonl(bytes, name, options_.text_field, options_.id_field));
-    for (const std::string& problem : contents.problems) {
-        summary.n_records_skipped += 1;
-        LORE_RETURN_IF_ERROR(
-            skip(summary, std::string(name), Status::invalid_argument("store: jsonl: " + problem)));
-    }
-    std::unordered_map<std::string, std::int64_t> old_hashes;
-    if (source_id != 0) {
-        LORE_ASSIGN_OR_RETURN(auto hashes, store_.document_hashes(source_id));
-        old_hashes.insert(hashes.begin(), hashes.end());
-    }
-    std::vector<DocumentRecord> documents;
-    documents.reserve(contents.records.size());
-    for (JsonlRecord& record : contents.records) {
+Status Ingester::jsonl_batch(std::vector<JsonlRecord>& records,
+                             std::string_view name,
+                             const std::unordered_map<std::string, std::int64_t>& old_hashes,
+                             IngestSummary& summary,
+                             std::vector<DocumentRecord>& documents) {
+    documents.reserve(documents.size() + records.size());
+    for (JsonlRecord& record : records) {
         DocumentRecord doc;
         doc.key = std::move(record.key);
         doc.content_hash = record_hash_hex(record.text, record.metadata_json);
@@ -220,7 +296,48 @@ Result<std::vector<DocumentRecord>> Ingester::jsonl_documents(std::string_view b
         doc.metadata_json = std::move(record.metadata_json);
         documents.push_back(std::move(doc));
     }
-    return documents;
+    return Status::ok();
+}
+
+Status Ingester::write_jsonl(const SourceRecord& source,
+                             std::string_view bytes,
+                             std::int64_t source_id,
+                             IngestSummary& summary) {
+    std::unordered_map<std::string, std::int64_t> old_hashes;
+    if (source_id != 0) {
+        LORE_ASSIGN_OR_RETURN(auto hashes, store_.document_hashes(source_id));
+        old_hashes.insert(hashes.begin(), hashes.end());
+    }
+    JsonlReader reader(bytes, source.path, options_.text_field, options_.id_field);
+    IngestSummary worker_summary;  // the worker's skipped records; merged once it has stopped
+    Result<ReplaceStats> stats = ReplaceStats{};
+    {
+        PipelinedBatches batches([&](std::vector<DocumentRecord>& batch) -> Result<bool> {
+            JsonlContents contents;
+            const bool more = reader.read(kJsonlBatchRecords, contents);
+            for (const std::string& problem : contents.problems) {
+                worker_summary.n_records_skipped += 1;
+                LORE_RETURN_IF_ERROR(skip(worker_summary, source.path,
+                                          Status::invalid_argument("store: jsonl: " + problem)));
+            }
+            LORE_RETURN_IF_ERROR(
+                jsonl_batch(contents.records, source.path, old_hashes, worker_summary, batch));
+            if (embed_ && !batch.empty()) {
+                LORE_RETURN_IF_ERROR(embed_(batch));
+            }
+            return more;
+        });
+        stats = store_.replace_source(source, batches);
+    }
+    summary.n_records_skipped += worker_summary.n_records_skipped;
+    summary.skipped.insert(summary.skipped.end(),
+                           std::make_move_iterator(worker_summary.skipped.begin()),
+                           std::make_move_iterator(worker_summary.skipped.end()));
+    if (!stats.has_value()) {
+        return stats.status();
+    }
+    add_stats(*stats, summary);
+    return Status::ok();
 }
 
 Status Ingester::write(const SourceRecord& source,
@@ -230,10 +347,14 @@ Status Ingester::write(const SourceRecord& source,
         LORE_RETURN_IF_ERROR(embed_(documents));
     }
     LORE_ASSIGN_OR_RETURN(ReplaceStats stats, store_.replace_source(source, documents));
+    add_stats(stats, summary);
+    return Status::ok();
+}
+
+void Ingester::add_stats(const ReplaceStats& stats, IngestSummary& summary) {
     summary.n_chunks_added += stats.n_chunks_added;
     summary.n_chunks_removed += stats.n_chunks_removed;
     summary.n_documents_removed += stats.n_documents_removed;
-    return Status::ok();
 }
 
 Result<Ingester::Outcome> Ingester::ingest_file(const std::string& path, IngestSummary& summary) {
@@ -277,11 +398,12 @@ Result<Ingester::Outcome> Ingester::ingest_file(const std::string& path, IngestS
     source.size_bytes = size;
     source.mtime_ns = mtime_ns;
     source.embedding_model = embedding_model_;
-    std::vector<DocumentRecord> documents;
     if (format == Format::kJsonl) {
-        LORE_ASSIGN_OR_RETURN(documents,
-                              jsonl_documents(*bytes, path, existing ? existing->id : 0, summary));
-    } else {
+        LORE_RETURN_IF_ERROR(write_jsonl(source, *bytes, existing ? existing->id : 0, summary));
+        return existing ? Outcome::kUpdated : Outcome::kAdded;
+    }
+    std::vector<DocumentRecord> documents;
+    {
         Result<ExtractedText> text = Status::internal("unset");
         switch (format) {
             case Format::kText: text = extract_plain_text(*bytes, path); break;
@@ -359,9 +481,7 @@ Result<IngestSummary> Ingester::ingest_stream(std::string_view bytes, std::strin
     source.size_bytes = bytes.size();
     source.is_stream = true;
     source.embedding_model = embedding_model_;
-    LORE_ASSIGN_OR_RETURN(std::vector<DocumentRecord> documents,
-                          jsonl_documents(bytes, name, existing ? existing->id : 0, summary));
-    LORE_RETURN_IF_ERROR(write(source, documents, summary));
+    LORE_RETURN_IF_ERROR(write_jsonl(source, bytes, existing ? existing->id : 0, summary));
     if (existing) {
         summary.n_files_updated = 1;
     } else {

@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "lore/kb.h"
@@ -49,10 +50,18 @@ private:
                          std::vector<std::string>& files,
                          IngestSummary& summary) const;
     Result<Outcome> ingest_file(const std::string& path, IngestSummary& summary);
-    Result<std::vector<DocumentRecord>> jsonl_documents(std::string_view bytes,
-                                                        std::string_view name,
-                                                        std::int64_t source_id,
-                                                        IngestSummary& summary);
+    // Records to documents: hashed; chunked unless unchanged (same key and hash as before).
+    Status jsonl_batch(std::vector<JsonlRecord>& records,
+                       std::string_view name,
+                       const std::unordered_map<std::string, std::int64_t>& old_hashes,
+                       IngestSummary& summary,
+                       std::vector<DocumentRecord>& documents);
+    // The JSONL `bytes` of `source` (id `source_id`, 0 if new) in one transaction.
+    Status write_jsonl(const SourceRecord& source,
+                       std::string_view bytes,
+                       std::int64_t source_id,
+                       IngestSummary& summary);
+    static void add_stats(const ReplaceStats& stats, IngestSummary& summary);
     Status write(const SourceRecord& source,
                  std::vector<DocumentRecord>& documents,
                  IngestSummary& summary);

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <system_error>
 #include <unordered_map>
+#include <utility>
 
 #include "store/schema.h"
 #include "store/text_analysis.h"
@@ -249,19 +250,32 @@ Status Store::insert_document(std::int64_t source_id,
     return Status::ok();
 }
 
+namespace {
+
+// All the documents at once, as one batch.
+class SpanBatches final : public DocumentBatches {
+public:
+    explicit SpanBatches(std::span<const DocumentRecord> documents) : documents_(documents) {}
+
+    Result<std::span<const DocumentRecord>> next() override {
+        return std::exchange(documents_, std::span<const DocumentRecord>());
+    }
+
+private:
+    std::span<const DocumentRecord> documents_;
+};
+
+}  // namespace
+
 Result<ReplaceStats> Store::replace_source(const SourceRecord& source,
                                            std::span<const DocumentRecord> documents) {
+    SpanBatches batches(documents);
+    return replace_source(source, batches);
+}
+
+Result<ReplaceStats> Store::replace_source(const SourceRecord& source, DocumentBatches& batches) {
     ReplaceStats stats;
     LORE_ASSIGN_OR_RETURN(Transaction txn, Transaction::begin_write(*db_));
-    if (!source.embedding_model.empty()) {
-        for (const DocumentRecord& doc : documents) {
-            if (!doc.chunks.empty() && !doc.chunks.front().embedding.empty()) {
-                LORE_RETURN_IF_ERROR(check_embedding_model(
-                    static_cast<int>(doc.chunks.front().embedding.size()), source.embedding_model));
-                break;
-            }
-        }
-    }
     LORE_ASSIGN_OR_RETURN(Stmt upsert,
                           db_->prepare("INSERT INTO sources(path, kind, content_hash, size_bytes, "
                                        "mtime_ns, ingested_at_s) VALUES (?, ?, ?, ?, ?, ?) "
@@ -304,19 +318,32 @@ Result<ReplaceStats> Store::replace_source(const SourceRecord& source,
                                            "key='chunk_id_high_water'), 0), coalesce((SELECT "
                                            "max(id) FROM chunks), 0))"));
     std::int64_t next_chunk_id = last_chunk_id + 1;
-    for (const DocumentRecord& doc : documents) {
-        auto it = old_docs.find(doc.key);
-        if (it != old_docs.end()) {
-            if (it->second.second == hash_prefix64(doc.content_hash)) {
-                stats.n_documents_unchanged += 1;
-                old_docs.erase(it);
-                continue;
-            }
-            LORE_ASSIGN_OR_RETURN(std::int64_t n_removed, delete_document(it->second.first));
-            stats.n_chunks_removed += static_cast<std::size_t>(n_removed);
-            old_docs.erase(it);
+    bool embedding_model_checked = source.embedding_model.empty();
+    while (true) {
+        LORE_ASSIGN_OR_RETURN(std::span<const DocumentRecord> documents, batches.next());
+        if (documents.empty()) {
+            break;
         }
-        LORE_RETURN_IF_ERROR(insert_document(source_id, doc, stats, next_chunk_id));
+        for (const DocumentRecord& doc : documents) {
+            if (!embedding_model_checked && !doc.chunks.empty() &&
+                !doc.chunks.front().embedding.empty()) {
+                LORE_RETURN_IF_ERROR(check_embedding_model(
+                    static_cast<int>(doc.chunks.front().embedding.size()), source.embedding_model));
+                embedding_model_checked = true;
+            }
+            auto it = old_docs.find(doc.key);
+            if (it != old_docs.end()) {
+                if (it->second.second == hash_prefix64(doc.content_hash)) {
+                    stats.n_documents_unchanged += 1;
+                    old_docs.erase(it);
+                    continue;
+                }
+                LORE_ASSIGN_OR_RETURN(std::int64_t n_removed, delete_document(it->second.first));
+                stats.n_chunks_removed += static_cast<std::size_t>(n_removed);
+                old_docs.erase(it);
+            }
+            LORE_RETURN_IF_ERROR(insert_document(source_id, doc, stats, next_chunk_id));
+        }
     }
     if (!source.is_stream) {
         for (const auto& [key, id_and_hash] : old_docs) {

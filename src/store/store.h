@@ -118,6 +118,17 @@ public:
     virtual Status on_before_commit() = 0;
 };
 
+// The documents of one source, handed to Store::replace_source a batch at a time, so that
+// whatever makes them (parsing, chunking, embedding) can run on another thread while the
+// write transaction inserts the batches before. Called on the Store's thread.
+class DocumentBatches {
+public:
+    virtual ~DocumentBatches() = default;
+    // The next batch (valid until the next call); an empty span ends the documents. An error
+    // aborts the write, which then rolls back.
+    virtual Result<std::span<const DocumentRecord>> next() = 0;
+};
+
 // The first 64 bits of a hex SHA-256 as a signed integer (documents.content_hash).
 std::int64_t hash_prefix64(std::string_view hex_digest);
 
@@ -148,6 +159,8 @@ public:
     // the source absent from `documents` are removed.
     Result<ReplaceStats> replace_source(const SourceRecord& source,
                                         std::span<const DocumentRecord> documents);
+    // As above, with the documents read from `batches` inside the transaction.
+    Result<ReplaceStats> replace_source(const SourceRecord& source, DocumentBatches& batches);
 
     // Records a new mtime and size for an unchanged source (content hash equal).
     Status touch_source(std::int64_t source_id, std::int64_t mtime_ns, std::uint64_t size_bytes);

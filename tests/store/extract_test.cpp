@@ -157,6 +157,47 @@ TEST(ExtractTest, JsonlKeepsGoodRecordsAndReportsBadOnes) {
     EXPECT_TRUE(contains(contents->problems[1], "records.jsonl:4: no string field 'text'"));
 }
 
+// The fields the reader looks at are found only at the top level, decided by their last
+// value when repeated, and everything else is kept as metadata, nested values included.
+TEST(ExtractTest, JsonlFieldsAreReadAsTheJsonSays) {
+    const std::string input =
+        "{\"meta\": {\"text\": \"nested, not the text\", \"id\": \"x\"}, \"text\": \"top\", "
+        "\"id\": \"k1\"}\n"
+        "{\"text\": \"first\", \"text\": \"second\", \"id\": 18446744073709551615}\n"
+        "{\"text\": \"float id\", \"id\": 1.5, \"tags\": [1, {\"a\": null}], \"ok\": true}\n"
+        "{\"text\": \"empty id\", \"id\": \"\"}\n"
+        "[\"text\", \"array\"]\n"
+        "{\"text\": {\"not\": \"a string\"}}\n"
+        "{\"text\": \"bad utf-8 \xC3\x28\"}\n"
+        "{\"text\": \"cut\"\n";
+    JsonlContents contents;
+    JsonlReader reader(input, "f.jsonl", "text", "id");
+    // Two lines at a time: batches end and resume without losing or repeating a line.
+    int n_batches = 0;
+    while (reader.read(2, contents)) {
+        ++n_batches;
+    }
+    EXPECT_EQ(n_batches, 4);
+
+    ASSERT_EQ(contents.records.size(), 4u);
+    EXPECT_EQ(contents.records[0].text, "top");
+    EXPECT_EQ(contents.records[0].key, "k1");
+    EXPECT_EQ(contents.records[0].metadata_json,
+              "{\"meta\":{\"id\":\"x\",\"text\":\"nested, not the text\"}}");
+    EXPECT_EQ(contents.records[1].text, "second");
+    EXPECT_EQ(contents.records[1].key, "18446744073709551615");
+    EXPECT_EQ(contents.records[1].metadata_json, "{}");
+    EXPECT_EQ(contents.records[2].key, "line:3");
+    EXPECT_EQ(contents.records[2].metadata_json, "{\"ok\":true,\"tags\":[1,{\"a\":null}]}");
+    EXPECT_EQ(contents.records[3].key, "");
+    EXPECT_EQ(contents.records[3].line_idx, 4u);
+    ASSERT_EQ(contents.problems.size(), 4u);
+    EXPECT_TRUE(contains(contents.problems[0], "f.jsonl:5: not a json object"));
+    EXPECT_TRUE(contains(contents.problems[1], "f.jsonl:6: no string field 'text'"));
+    EXPECT_TRUE(contains(contents.problems[2], "f.jsonl:7: invalid json or utf-8"));
+    EXPECT_TRUE(contains(contents.problems[3], "f.jsonl:8: invalid json or utf-8"));
+}
+
 TEST(ExtractTest, FormatComesFromTheExtension) {
     EXPECT_EQ(format_from_path("a/b.TXT"), Format::kText);
     EXPECT_EQ(format_from_path("x.markdown"), Format::kMarkdown);

@@ -166,6 +166,65 @@ TEST_F(IngestTest, JsonlReingestRewritesOnlyChangedRecords) {
     EXPECT_EQ(fts_hits("cherry"), 0);
 }
 
+// A JSONL file larger than one batch is parsed and chunked on a worker thread while earlier
+// batches are written: every record arrives, in file order, and bad lines in any batch are
+// reported with their line numbers.
+TEST_F(IngestTest, LargeJsonlArrivesWholeAndInOrderAcrossBatches) {
+    std::string lines;
+    constexpr int kRecords = 5000;
+    for (int i = 0; i < kRecords; ++i) {
+        if (i == 1500 || i == 4100) {
+            lines += "{\"id\": \"bad" + std::to_string(i) + "\", \"text\": 7}\n";
+        }
+        lines += "{\"id\": \"r" + std::to_string(i) + "\", \"text\": \"Record number " +
+                 std::to_string(i) + ".\"}\n";
+    }
+    write_file(docs_ / "big.jsonl", lines);
+
+    const IngestSummary summary = ingest({(docs_ / "big.jsonl").string()});
+
+    EXPECT_EQ(summary.n_files_added, 1u);
+    EXPECT_EQ(summary.n_chunks_added, static_cast<std::size_t>(kRecords));
+    EXPECT_EQ(summary.n_records_skipped, 2u);
+    ASSERT_EQ(summary.skipped.size(), 2u);
+    EXPECT_NE(summary.skipped[0].reason.find("big.jsonl:1501: no string field"), std::string::npos)
+        << summary.skipped[0].reason;
+    EXPECT_NE(summary.skipped[1].reason.find("big.jsonl:4102: no string field"), std::string::npos)
+        << summary.skipped[1].reason;
+    EXPECT_EQ(count("SELECT count(*) FROM documents"), kRecords);
+    // Chunk ids follow the file's order.
+    EXPECT_EQ(count("SELECT count(*) FROM chunks c JOIN documents d ON d.id = c.document_id "
+                    "WHERE d.doc_key <> 'r' || (c.id - 1)"),
+              0);
+    EXPECT_EQ(fts_hits("4999"), 1);
+}
+
+// --strict: a bad record in a late batch aborts the file after earlier batches were inserted
+// into the open transaction; the rollback leaves the KB exactly as before.
+TEST_F(IngestTest, StrictJsonlErrorInALateBatchLeavesNothingBehind) {
+    write_file(docs_ / "keep.txt", "This file was here before.");
+    ingest({(docs_ / "keep.txt").string()});
+    std::string lines;
+    for (int i = 0; i < 4000; ++i) {
+        lines +=
+            "{\"id\": " + std::to_string(i) + ", \"text\": \"Line " + std::to_string(i) + ".\"}\n";
+    }
+    lines += "{\"id\": 4000, \"text\": \"broken\n";
+    write_file(docs_ / "late.jsonl", lines);
+    options_.strict = true;
+
+    Ingester ingester(*store_, options_);
+    const std::vector<std::string> paths = {(docs_ / "late.jsonl").string()};
+    auto summary = ingester.ingest_paths(paths);
+
+    ASSERT_FALSE(summary.has_value());
+    EXPECT_NE(summary.status().message().find("late.jsonl:4001"), std::string::npos)
+        << summary.status().to_string();
+    EXPECT_EQ(count("SELECT count(*) FROM chunks"), 1);
+    EXPECT_EQ(count("SELECT count(*) FROM sources"), 1);
+    EXPECT_EQ(fts_hits("line"), 0);
+}
+
 TEST_F(IngestTest, StreamAddsAndReplacesButNeverRemoves) {
     Ingester ingester(*store_, options_);
     ASSERT_TRUE(
