@@ -137,6 +137,10 @@ public:
     // returns the number of documents removed (0 when there was no such source).
     Result<std::int64_t> remove_source(std::string_view path);
 
+    // Merges the lexical index's segments into one and drops the postings of deleted chunks
+    // (each ingest already runs the cheaper tiered merges). One write transaction.
+    Status optimize();
+
     // Uses `embedder` to embed new chunks at ingest and queries in dense and hybrid search.
     void set_embedder(std::shared_ptr<Embedder> embedder);
 

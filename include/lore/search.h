@@ -20,11 +20,19 @@ enum class SearchMode {
     kHybrid,  // reciprocal-rank fusion of the BM25 and dense lists
 };
 
+// Which index answers lexical (BM25) searches; both rank identically up to ties.
+enum class LexicalEngine {
+    kLore,  // lore's own index in the KB database: block-max WAND, fast on large KBs
+    kFts5,  // SQLite FTS5's bm25(): scores every matching chunk (the slow twin, for comparison)
+};
+
 // Parses "bm25", "dense" or "hybrid"; kInvalidArgument otherwise.
 Status parse_search_mode(std::string_view text, SearchMode& out);
 
 struct SearchOptions {
     SearchMode mode = SearchMode::kBm25;
+    // Index behind bm25 and the lexical half of hybrid.
+    LexicalEngine lexical_engine = LexicalEngine::kLore;
     // Number of hits returned, best first.
     int top_k = 10;
     // Hybrid: each list contributes its best max(top_k, n_candidates) chunks to the fusion.

@@ -7,9 +7,11 @@
 
 #include "lore/kb.h"
 
+#include "retrieve/bm25_index.h"
 #include "retrieve/dense_index.h"
 #include "retrieve/fusion.h"
 #include "retrieve/lexical_index.h"
+#include "retrieve/lexical_segments.h"
 #include "retrieve/snippet.h"
 #include "store/ingest.h"
 #include "store/schema.h"
@@ -73,24 +75,54 @@ class KnowledgeBase::Impl {
 public:
     explicit Impl(std::unique_ptr<store::Store> store)
         : store_(std::move(store)),
-          lexical_(std::make_unique<retrieve::Fts5Index>(store_->db())),
+          fts5_(std::make_unique<retrieve::Fts5Index>(store_->db())),
           dense_(*store_) {}
+
+    ~Impl() { store_->set_chunk_observer(nullptr); }
+
+    Impl(const Impl&) = delete;
+    Impl& operator=(const Impl&) = delete;
+
+    // lore's lexical index: the writer sees every chunk write inside the store's transactions;
+    // a KB migrated from schema v2 is indexed here, once.
+    Status open_lexical() {
+        LORE_ASSIGN_OR_RETURN(lexical_writer_, retrieve::LexicalWriter::create(store_->db()));
+        store_->set_chunk_observer(lexical_writer_.get());
+        LORE_RETURN_IF_ERROR(lexical_writer_->rebuild_if_needed());
+        LORE_ASSIGN_OR_RETURN(lexical_, retrieve::Bm25Index::create(store_->db()));
+        return Status::ok();
+    }
 
     store::Store& store() { return *store_; }
 
+    // Tiered merges run after the ingest's own transactions, each in its own transaction.
     Result<IngestSummary> ingest(std::span<const std::string> paths,
                                  const IngestOptions& options,
                                  const IngestProgressFn& progress) {
         store::Ingester ingester(*store_, options, progress, embed_fn(), embedding_model());
-        return ingester.ingest_paths(paths);
+        Result<IngestSummary> summary = ingester.ingest_paths(paths);
+        const Status merged = lexical_writer_->merge().status();
+        if (!summary.has_value()) {
+            return summary;
+        }
+        LORE_RETURN_IF_ERROR(merged);
+        return summary;
     }
 
     Result<IngestSummary> ingest_stream(std::string_view bytes,
                                         std::string_view name,
                                         const IngestOptions& options) {
         store::Ingester ingester(*store_, options, {}, embed_fn(), embedding_model());
-        return ingester.ingest_stream(bytes, name);
+        Result<IngestSummary> summary = ingester.ingest_stream(bytes, name);
+        const Status merged = lexical_writer_->merge().status();
+        if (!summary.has_value()) {
+            return summary;
+        }
+        LORE_RETURN_IF_ERROR(merged);
+        return summary;
     }
+
+    Status optimize() { return lexical_writer_->optimize(); }
 
     void set_embedder(std::shared_ptr<Embedder> embedder) { embedder_ = std::move(embedder); }
 
@@ -99,7 +131,7 @@ public:
             LORE_ASSIGN_OR_RETURN(store::Transaction txn,
                                   store::Transaction::begin_read(store_->db()));
             LORE_ASSIGN_OR_RETURN(std::vector<retrieve::ScoredChunk> lexical,
-                                  lexical_->search(query, options.top_k));
+                                  lexical_index(options).search(query, options.top_k));
             std::vector<Ranked> ranked;
             for (std::size_t idx = 0; idx < lexical.size(); ++idx) {
                 ranked.push_back(
@@ -144,7 +176,7 @@ public:
         std::vector<Ranked> ranked;
         if (options.mode == SearchMode::kHybrid) {
             LORE_ASSIGN_OR_RETURN(std::vector<retrieve::ScoredChunk> lexical,
-                                  lexical_->search(query_text, n_candidates));
+                                  lexical_index(options).search(query_text, n_candidates));
             const std::vector<retrieve::ScoredChunk> lists[] = {lexical, dense};
             const double weights[] = {options.weight_bm25, options.weight_dense};
             for (const retrieve::FusedChunk& fused :
@@ -193,6 +225,13 @@ private:
     };
 
     std::string embedding_model() const { return embedder_ ? embedder_->model_id() : ""; }
+
+    retrieve::LexicalIndex& lexical_index(const SearchOptions& options) {
+        if (options.lexical_engine == LexicalEngine::kFts5) {
+            return *fts5_;
+        }
+        return *lexical_;
+    }
 
     store::EmbedChunksFn embed_fn() {
         if (!embedder_) {
@@ -274,7 +313,9 @@ private:
     }
 
     std::unique_ptr<store::Store> store_;
+    std::unique_ptr<retrieve::LexicalWriter> lexical_writer_;
     std::unique_ptr<retrieve::LexicalIndex> lexical_;
+    std::unique_ptr<retrieve::LexicalIndex> fts5_;
     retrieve::DenseIndex dense_;
     std::shared_ptr<Embedder> embedder_;
 };
@@ -289,8 +330,13 @@ Result<std::unique_ptr<KnowledgeBase>> KnowledgeBase::open(const std::filesystem
     store_options.create_if_missing = options.create_if_missing;
     LORE_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> store,
                           store::Store::open(dir, store_options));
-    return std::unique_ptr<KnowledgeBase>(
-        new KnowledgeBase(std::make_unique<Impl>(std::move(store))));
+    auto impl = std::make_unique<Impl>(std::move(store));
+    LORE_RETURN_IF_ERROR(impl->open_lexical());
+    return std::unique_ptr<KnowledgeBase>(new KnowledgeBase(std::move(impl)));
+}
+
+Status KnowledgeBase::optimize() {
+    return impl_->optimize();
 }
 
 Result<IngestSummary> KnowledgeBase::ingest(std::span<const std::string> paths,

@@ -61,7 +61,35 @@ CREATE TRIGGER embeddings_generation_delete AFTER DELETE ON embeddings BEGIN
 END;
 )sql";
 
-constexpr std::array<std::string_view, kSchemaVersion> kMigrations = {kMigration1, kMigration2};
+// Version 3: lore's own lexical index (issue 5; retrieve/lexical_segments.h writes it). A KB
+// that already has chunks is marked for a rebuild, which the KnowledgeBase runs on open in its
+// own transaction (tokenizing needs the retrieve layer, which the store cannot call).
+constexpr std::string_view kMigration3 = R"sql(
+CREATE TABLE lex_segments(
+    id INTEGER PRIMARY KEY,
+    n_docs INTEGER NOT NULL,
+    first_chunk_id INTEGER NOT NULL,
+    last_chunk_id INTEGER NOT NULL,
+    total_len INTEGER NOT NULL,
+    doc_lengths BLOB NOT NULL);
+CREATE TABLE lex_postings(
+    segment_id INTEGER NOT NULL,
+    term TEXT NOT NULL,
+    postings BLOB NOT NULL,
+    PRIMARY KEY(segment_id, term)) WITHOUT ROWID;
+CREATE TABLE lex_tombstones(chunk_id INTEGER PRIMARY KEY);
+CREATE TABLE lex_stats(
+    id INTEGER PRIMARY KEY CHECK (id = 0),
+    n_docs INTEGER NOT NULL,
+    total_len INTEGER NOT NULL,
+    generation INTEGER NOT NULL,
+    rebuild_needed INTEGER NOT NULL);
+INSERT INTO lex_stats(id, n_docs, total_len, generation, rebuild_needed)
+    VALUES (0, 0, 0, 0, EXISTS (SELECT 1 FROM chunks));
+)sql";
+
+constexpr std::array<std::string_view, kSchemaVersion> kMigrations = {kMigration1, kMigration2,
+                                                                      kMigration3};
 
 }  // namespace
 

@@ -11,6 +11,8 @@
 //   chunks(id, document_id, text, ...)  text, byte range in the source, page, section title
 //   chunks_fts                          FTS5 over chunks.text (external content, porter lore_en)
 //   embeddings(chunk_id, vector)        (v2) one little-endian f32 vector per chunk
+//   lex_segments, lex_postings,         (v3) lore's own BM25 index: immutable segments of
+//     lex_tombstones, lex_stats         posting lists, deleted chunk ids, corpus statistics
 //
 // There are no foreign keys: rows are deleted explicitly (Store::delete_document) by id
 // range, which needs no index on chunks.document_id and keeps the KB small (the size budget
@@ -27,7 +29,7 @@
 
 namespace lore::store {
 
-inline constexpr std::int64_t kSchemaVersion = 2;
+inline constexpr std::int64_t kSchemaVersion = 3;
 
 // Brings `db` to `target_version` (kSchemaVersion by default), one transaction per migration.
 // Fails with kUnsupported when the database is newer than this lore understands, and with
