@@ -1,6 +1,8 @@
 // Crash safety and concurrency, with real processes:
 //   - an ingest is killed (SIGKILL) at many random instants; after each kill the database
-//     passes PRAGMA integrity_check and the FTS5 integrity check, and every document holds
+//     passes PRAGMA integrity_check, the FTS5 integrity check and lore's lexical-index check
+//     (retrieve/lexical_segments.h: segments, tombstones and statistics agree with the chunks,
+//     merges included), and every document holds
 //     exactly the chunks of one whole version of its file (before or after, never half);
 //   - searches in this process keep working and see whole versions while another process
 //     ingests.
@@ -16,6 +18,7 @@
 
 #include "lore/kb.h"
 
+#include "retrieve/lexical_segments.h"
 #include "store/ingest.h"
 #include "store/sha256.h"
 #include "store/store.h"
@@ -166,6 +169,8 @@ TEST(KillTest, KilledIngestLeavesEachFileWholeBeforeOrAfter) {
                         .exec("INSERT INTO chunks_fts(chunks_fts) VALUES('integrity-check')")
                         .is_ok())
             << "fts index disagrees with chunks after kill " << kill_idx;
+        const Status lexical = retrieve::check_lexical_index((*store)->db());
+        EXPECT_TRUE(lexical.is_ok()) << "after kill " << kill_idx << ": " << lexical.to_string();
         expect_whole_versions(**store, expected);
     }
 
