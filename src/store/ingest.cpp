@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 
 #include <fnmatch.h>
 
@@ -124,7 +125,9 @@ public:
             }
             return std::span<const DocumentRecord>();
         }
-        current_ = std::move(ready_.front());
+        // The batch just written is freed on the worker: freeing thousands of strings is not
+        // work for the writer's thread, which is the bottleneck.
+        spent_.push_back(std::exchange(current_, std::move(ready_.front())));
         ready_.pop_front();
         lock.unlock();
         space_.notify_one();
@@ -136,6 +139,13 @@ private:
 
     void run() {
         while (true) {
+            {
+                std::vector<std::vector<DocumentRecord>> spent;
+                {
+                    std::lock_guard<std::mutex> lock(mu_);
+                    spent.swap(spent_);
+                }
+            }
             std::vector<DocumentRecord> batch;
             Result<bool> more = produce_(batch);
             std::unique_lock<std::mutex> lock(mu_);
@@ -163,7 +173,8 @@ private:
     std::condition_variable ready_cv_;  // a batch is ready or the worker finished
     std::condition_variable space_;     // the queue has room or the reader is gone
     std::deque<std::vector<DocumentRecord>> ready_;
-    std::vector<DocumentRecord> current_;
+    std::vector<DocumentRecord> current_;             // the batch the writer reads
+    std::vector<std::vector<DocumentRecord>> spent_;  // written batches, for the worker to free
     Status error_;
     bool finished_ = false;
     bool cancelled_ = false;

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,8 @@ inline constexpr std::string_view kFtsTokenizerSpec = "porter lore_en";
 // True for a lower-case English stop word ("the", "of", ...). The list is part of the schema:
 // changing it needs a migration that rebuilds the FTS index.
 bool is_stop_word(std::string_view lower_word);
+// The whole list, sorted.
+std::span<const std::string_view> stop_words();
 
 // Registers the `lore_en` FTS5 tokenizer on `db`. Idempotent per connection.
 Status register_fts_tokenizer(sqlite3* db);

@@ -1,6 +1,10 @@
 // Schema creation, migration of an older KB, and refusal of a newer or damaged one.
 #include "store/schema.h"
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "store/store.h"
@@ -99,6 +103,43 @@ TEST(SchemaTest, StopWordsAreDroppedAtIndexAndQueryTime) {
     EXPECT_EQ(terms, (std::vector<std::string>{"run", "heron"}));
     EXPECT_EQ(fts_match_expression("the Running OF herons herons"), "\"running\" OR \"herons\"");
     EXPECT_EQ(fts_match_expression("the of and"), "");
+}
+
+// The hashed lookup against the sorted list it is built from: every stop word, and every
+// string one edit away from one (a letter added, dropped or changed), which is where a bad hash
+// table would answer wrongly.
+TEST(SchemaTest, StopWordLookupAgreesWithTheSortedList) {
+    const auto list = stop_words();
+    ASSERT_TRUE(std::is_sorted(list.begin(), list.end()));
+    auto in_list = [&](std::string_view w) {
+        return std::binary_search(list.begin(), list.end(), w);
+    };
+    std::size_t n_checked = 0;
+    for (std::string_view word : list) {
+        EXPECT_TRUE(is_stop_word(word)) << word;
+        std::vector<std::string> near;
+        for (std::size_t i = 0; i <= word.size(); ++i) {
+            for (char c = 'a'; c <= 'z'; ++c) {
+                near.push_back(std::string(word.substr(0, i)) + c + std::string(word.substr(i)));
+                if (i < word.size()) {
+                    std::string changed(word);
+                    changed[i] = c;
+                    near.push_back(changed);
+                }
+            }
+            if (i < word.size()) {
+                near.push_back(std::string(word.substr(0, i)) + std::string(word.substr(i + 1)));
+            }
+        }
+        for (const std::string& w : near) {
+            EXPECT_EQ(is_stop_word(w), in_list(w)) << w;
+            ++n_checked;
+        }
+    }
+    EXPECT_GT(n_checked, 10000u);
+    EXPECT_FALSE(is_stop_word(""));
+    EXPECT_FALSE(is_stop_word("not"));
+    EXPECT_FALSE(is_stop_word("themselvesx"));
 }
 
 }  // namespace

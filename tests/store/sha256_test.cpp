@@ -1,6 +1,7 @@
 // SHA-256 against the FIPS 180-4 example vectors, in one piece and streamed byte by byte.
 #include "store/sha256.h"
 
+#include <cstdint>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -27,6 +28,37 @@ TEST(Sha256Test, StreamingEqualsOneShot) {
     }
 
     EXPECT_EQ(hasher.hex_digest(), sha256_hex(message));
+}
+
+// The SHA-instruction path against the scalar specification, on every length around the
+// block and padding boundaries and on a long message fed in uneven pieces.
+TEST(Sha256Test, HardwarePathMatchesTheScalarReference) {
+    if (!Sha256::hardware_accelerated()) {
+        GTEST_SKIP() << "this CPU has no SHA instructions; kBest is the scalar code";
+    }
+    std::string message(100000, '\0');
+    std::uint32_t x = 12345;
+    for (char& c : message) {
+        x = x * 1664525u + 1013904223u;
+        c = static_cast<char>(x >> 24);
+    }
+    auto hex = [](Sha256::Implementation impl, std::string_view bytes, std::size_t piece) {
+        Sha256 hasher(impl);
+        for (std::size_t pos = 0; pos < bytes.size(); pos += piece) {
+            hasher.update(bytes.substr(pos, piece));
+        }
+        return hasher.hex_digest();
+    };
+    for (std::size_t n = 0; n <= 300; ++n) {
+        const std::string_view part(message.data(), n);
+        EXPECT_EQ(hex(Sha256::Implementation::kBest, part, 1000),
+                  hex(Sha256::Implementation::kScalar, part, 1000))
+            << n;
+    }
+    EXPECT_EQ(hex(Sha256::Implementation::kBest, message, 777),
+              hex(Sha256::Implementation::kScalar, message, 100000));
+    EXPECT_EQ(hex(Sha256::Implementation::kBest, "abc", 3),
+              "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 }  // namespace
