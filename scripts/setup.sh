@@ -3,6 +3,8 @@
 # the Debian packages of every library we use. Idempotent: skips apt when all are present.
 #   --training   also what retraining the world model needs (tools/world/train.py):
 #                Debian's python3-torch, numpy and OpenBLAS.
+#   --bench      also what the comparison benchmarks link: Xapian (libxapian-dev, GPL; only
+#                bench/retrieve/lexical_bench.cpp uses it, never lore itself).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,9 +14,12 @@ PACKAGES=(
     libsqlite3-dev libhnswlib-dev nlohmann-json3-dev libcpp-httplib-dev libcli11-dev
     libutf8proc-dev libpoppler-cpp-dev librsvg2-bin python3
 )
-if [[ ${1:-} == --training ]]; then
-    PACKAGES+=(python3-numpy python3-torch libopenblas0-openmp)
-fi
+for arg in "$@"; do
+    case $arg in
+        --training) PACKAGES+=(python3-numpy python3-torch libopenblas0-openmp) ;;
+        --bench) PACKAGES+=(libxapian-dev) ;;
+    esac
+done
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

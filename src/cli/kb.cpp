@@ -1,4 +1,4 @@
-// `lore kb stats|ls|rm --kb DIR`: inspect and prune a knowledge base.
+// `lore kb stats|ls|rm|optimize --kb DIR`: inspect, prune and compact a knowledge base.
 #include "lore/kb.h"
 
 #include <cstdio>
@@ -69,6 +69,11 @@ Status run_rm(const KbArgs& args) {
     return Status::ok();
 }
 
+Status run_optimize(const KbArgs& args) {
+    LORE_ASSIGN_OR_RETURN(std::unique_ptr<KnowledgeBase> kb, open_existing(args.kb_dir));
+    return kb->optimize();
+}
+
 void report(const Status& status, CommandContext& ctx) {
     if (!status.is_ok()) {
         std::fprintf(stderr, "lore: %s\n", status.message().c_str());
@@ -92,6 +97,10 @@ void add_kb_command(CLI::App& app, CommandContext& ctx) {
     rm->add_option("--kb", args->kb_dir, "Knowledge-base directory")->required();
     rm->add_option("paths", args->paths, "Source paths as listed by `lore kb ls`")->required();
     rm->callback([args, &ctx] { report(run_rm(*args), ctx); });
+    CLI::App* optimize = cmd->add_subcommand(
+        "optimize", "Merge the lexical index into one segment without deleted chunks");
+    optimize->add_option("--kb", args->kb_dir, "Knowledge-base directory")->required();
+    optimize->callback([args, &ctx] { report(run_optimize(*args), ctx); });
 }
 
 }  // namespace lore::cli

@@ -18,6 +18,7 @@ struct SearchArgs {
     std::string kb_dir;
     std::string query;
     std::string mode = "bm25";
+    std::string engine = "lore";
     int top_k = 10;
     bool json = false;
     double rrf_k = 60.0;
@@ -41,6 +42,12 @@ std::string position(const SearchHit& hit) {
 Status run_search(const SearchArgs& args) {
     SearchOptions options;
     LORE_RETURN_IF_ERROR(parse_search_mode(args.mode, options.mode));
+    if (args.engine == "fts5") {
+        options.lexical_engine = LexicalEngine::kFts5;
+    } else if (args.engine != "lore") {
+        return Status::invalid_argument("search: unknown engine '" + args.engine +
+                                        "' (expected lore or fts5)");
+    }
     options.top_k = args.top_k;
     options.rrf_k = args.rrf_k;
     options.weight_bm25 = args.weight_bm25;
@@ -100,6 +107,8 @@ void add_search_command(CLI::App& app, CommandContext& ctx) {
     cmd->add_option("--kb", args->kb_dir, "Knowledge-base directory")->required();
     cmd->add_option("query", args->query, "Query text")->required();
     cmd->add_option("--mode", args->mode, "bm25, dense or hybrid");
+    cmd->add_option("--engine", args->engine,
+                    "Lexical index: lore (default) or fts5 (SQLite FTS5, for comparison)");
     cmd->add_option("--embed-model", args->embed_model,
                     "GGUF embedding model for dense and hybrid search (the one used at ingest)");
     cmd->add_option("-k,--top-k", args->top_k, "Number of hits")->check(CLI::PositiveNumber);

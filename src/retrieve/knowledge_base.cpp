@@ -124,6 +124,12 @@ public:
 
     Status optimize() { return lexical_writer_->optimize(); }
 
+    Result<std::int64_t> remove_source(std::string_view path) {
+        LORE_ASSIGN_OR_RETURN(std::int64_t n_removed, store_->remove_source(path));
+        LORE_RETURN_IF_ERROR(lexical_writer_->merge().status());
+        return n_removed;
+    }
+
     void set_embedder(std::shared_ptr<Embedder> embedder) { embedder_ = std::move(embedder); }
 
     Result<std::vector<SearchHit>> search(std::string_view query, const SearchOptions& options) {
@@ -367,7 +373,7 @@ Result<std::vector<DocumentInfo>> KnowledgeBase::list_documents() {
 }
 
 Result<std::int64_t> KnowledgeBase::remove_source(std::string_view path) {
-    return impl_->store().remove_source(path);
+    return impl_->remove_source(path);
 }
 
 void KnowledgeBase::set_embedder(std::shared_ptr<Embedder> embedder) {
