@@ -74,7 +74,48 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& dir,
     LORE_RETURN_IF_ERROR(register_fts_tokenizer(db->handle()));
     // A file that is not SQLite fails here, with kCorruption ("file is not a database").
     LORE_RETURN_IF_ERROR(migrate_schema(*db));
-    return std::unique_ptr<Store>(new Store(std::move(db), dir));
+    auto store = std::unique_ptr<Store>(new Store(std::move(db), dir));
+    LORE_ASSIGN_OR_RETURN(store->keeps_fts5_, store->read_fts5_setting(options.fts5));
+    return store;
+}
+
+Result<bool> Store::read_fts5_setting(bool default_for_new_kb) {
+    LORE_ASSIGN_OR_RETURN(std::int64_t setting,
+                          db_->query_int64("SELECT coalesce((SELECT value FROM kb_meta WHERE "
+                                           "key='fts5'), -1)"));
+    if (setting >= 0) {
+        return setting != 0;
+    }
+    // KBs made before the setting existed always kept FTS5's index (and opening one must not
+    // write: a reader may open it). An empty one follows the caller, recorded so that later
+    // opens agree whatever they pass.
+    LORE_ASSIGN_OR_RETURN(std::int64_t has_chunks,
+                          db_->query_int64("SELECT EXISTS (SELECT 1 FROM chunks)"));
+    if (has_chunks != 0) {
+        return true;
+    }
+    const bool keep = default_for_new_kb;
+    LORE_RETURN_IF_ERROR(db_->exec(std::string("INSERT OR REPLACE INTO kb_meta(key, value) VALUES "
+                                               "('fts5', ") +
+                                   (keep ? "1" : "0") + ")"));
+    return keep;
+}
+
+Status Store::set_keeps_fts5(bool keep) {
+    if (keep == keeps_fts5_) {
+        return Status::ok();
+    }
+    LORE_ASSIGN_OR_RETURN(Transaction txn, Transaction::begin_write(*db_));
+    // 'rebuild' indexes every chunk from the content table; 'delete-all' empties the index.
+    LORE_RETURN_IF_ERROR(
+        db_->exec(keep ? "INSERT INTO chunks_fts(chunks_fts) VALUES('rebuild')"
+                       : "INSERT INTO chunks_fts(chunks_fts) VALUES('delete-all')"));
+    LORE_RETURN_IF_ERROR(db_->exec(std::string("INSERT OR REPLACE INTO kb_meta(key, value) VALUES "
+                                               "('fts5', ") +
+                                   (keep ? "1" : "0") + ")"));
+    LORE_RETURN_IF_ERROR(txn.commit());
+    keeps_fts5_ = keep;
+    return Status::ok();
 }
 
 Result<Stmt*> Store::cached(const char* sql) {
@@ -138,22 +179,24 @@ Result<std::int64_t> Store::delete_document(std::int64_t document_id) {
                               cached("DELETE FROM embeddings WHERE chunk_id BETWEEN ? AND ?"));
         del_embeddings->bind(1, first).bind(2, first + n_chunks - 1);
         LORE_RETURN_IF_ERROR(del_embeddings->run());
-        // External-content FTS5: a delete must name the indexed text.
-        LORE_ASSIGN_OR_RETURN(Stmt * texts,
-                              cached("SELECT id, text FROM chunks WHERE id BETWEEN ? AND ?"));
-        LORE_ASSIGN_OR_RETURN(Stmt * fts_delete,
-                              cached("INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES "
-                                     "('delete', ?, ?)"));
-        texts->bind(1, first).bind(2, first + n_chunks - 1);
-        while (true) {
-            LORE_ASSIGN_OR_RETURN(bool has_chunk, texts->step());
-            if (!has_chunk) {
-                break;
+        if (keeps_fts5_) {
+            // External-content FTS5: a delete must name the indexed text.
+            LORE_ASSIGN_OR_RETURN(Stmt * texts,
+                                  cached("SELECT id, text FROM chunks WHERE id BETWEEN ? AND ?"));
+            LORE_ASSIGN_OR_RETURN(Stmt * fts_delete,
+                                  cached("INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES "
+                                         "('delete', ?, ?)"));
+            texts->bind(1, first).bind(2, first + n_chunks - 1);
+            while (true) {
+                LORE_ASSIGN_OR_RETURN(bool has_chunk, texts->step());
+                if (!has_chunk) {
+                    break;
+                }
+                fts_delete->bind(1, texts->column_int64(0)).bind(2, texts->column_text(1));
+                LORE_RETURN_IF_ERROR(fts_delete->run());
             }
-            fts_delete->bind(1, texts->column_int64(0)).bind(2, texts->column_text(1));
-            LORE_RETURN_IF_ERROR(fts_delete->run());
+            texts->reset();
         }
-        texts->reset();
         LORE_ASSIGN_OR_RETURN(Stmt * del_chunks,
                               cached("DELETE FROM chunks WHERE id BETWEEN ? AND ?"));
         del_chunks->bind(1, first).bind(2, first + n_chunks - 1);
@@ -234,8 +277,10 @@ Status Store::insert_document(std::int64_t source_id,
             .bind(6, std::int64_t{chunk.page})
             .bind(7, chunk.section);
         LORE_RETURN_IF_ERROR(insert_chunk.run());
-        insert_fts.bind(1, chunk_id).bind(2, chunk.text);
-        LORE_RETURN_IF_ERROR(insert_fts.run());
+        if (keeps_fts5_) {
+            insert_fts.bind(1, chunk_id).bind(2, chunk.text);
+            LORE_RETURN_IF_ERROR(insert_fts.run());
+        }
         if (observer_ != nullptr) {
             LORE_RETURN_IF_ERROR(observer_->on_chunk_added(chunk_id, chunk.text));
         }

@@ -29,6 +29,9 @@ inline constexpr std::string_view kDatabaseFileName = "kb.sqlite";
 
 struct StoreOptions {
     bool create_if_missing = true;
+    // Whether a new KB also keeps SQLite FTS5's index of the chunks (the slow twin of lore's
+    // own lexical index). Recorded in the KB on first open; an existing KB keeps its setting.
+    bool fts5 = true;
 };
 
 struct ChunkRecord {
@@ -146,6 +149,13 @@ public:
 
     const std::filesystem::path& dir() const { return dir_; }
 
+    // Whether chunk writes also maintain chunks_fts (kb_meta 'fts5').
+    bool keeps_fts5() const { return keeps_fts5_; }
+
+    // Builds FTS5's index of every chunk (on) or empties it (off), in one transaction, and
+    // records the setting for later ingests.
+    Status set_keeps_fts5(bool keep);
+
     Result<std::optional<SourceRow>> find_source(std::string_view path);
     Result<std::vector<std::int64_t>> document_ids(std::int64_t source_id);
 
@@ -200,6 +210,7 @@ private:
     // Deletes a document, its chunks and their embeddings; returns the number of chunks.
     Result<std::int64_t> delete_document(std::int64_t document_id);
     Status check_embedding_model(int dim, std::string_view model_id);
+    Result<bool> read_fts5_setting(bool default_for_new_kb);
     // A prepared statement kept for the life of the connection (hot paths of an ingest).
     Result<Stmt*> cached(const char* sql);
 
@@ -207,6 +218,7 @@ private:
     std::filesystem::path dir_;
     std::unordered_map<const char*, Stmt> statements_;
     ChunkObserver* observer_ = nullptr;
+    bool keeps_fts5_ = true;
 };
 
 }  // namespace lore::store

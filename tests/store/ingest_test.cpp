@@ -225,6 +225,42 @@ TEST_F(IngestTest, StrictJsonlErrorInALateBatchLeavesNothingBehind) {
     EXPECT_EQ(fts_hits("line"), 0);
 }
 
+// FTS5's index is a per-KB choice: off, chunk writes and deletes skip it; switching it on
+// indexes every chunk in one go and later ingests keep it current; the choice survives a
+// reopen whatever the opener asks for.
+TEST_F(IngestTest, Fts5IndexCanBeLeftOutAndBuiltLater) {
+    TempDir kb;
+    StoreOptions no_fts5;
+    no_fts5.fts5 = false;
+    store_ = std::move(Store::open(kb.path(), no_fts5)).value();
+    EXPECT_FALSE(store_->keeps_fts5());
+    write_file(docs_ / "a.txt", "Kestrels hover over fields.");
+    ingest({docs_.path().string()});
+    EXPECT_EQ(count("SELECT count(*) FROM chunks"), 1);
+    EXPECT_EQ(fts_hits("kestrel"), 0);
+
+    ASSERT_TRUE(store_->set_keeps_fts5(true).is_ok());
+    EXPECT_EQ(fts_hits("kestrel"), 1);
+    write_file(docs_ / "b.txt", "Ospreys dive for fish.");
+    ingest({docs_.path().string()});
+    EXPECT_EQ(fts_hits("osprey"), 1);
+
+    ASSERT_TRUE(store_->set_keeps_fts5(false).is_ok());
+    EXPECT_EQ(fts_hits("osprey"), 0);
+    write_file(docs_ / "a.txt", "Kestrels hover over meadows.");  // replaced with FTS5 off
+    bump_mtime(docs_ / "a.txt");
+    ingest({docs_.path().string()});
+    EXPECT_EQ(count("SELECT count(*) FROM chunks"), 2);
+
+    store_ = std::move(Store::open(kb.path())).value();  // default options ask for FTS5
+    EXPECT_FALSE(store_->keeps_fts5());
+    ASSERT_TRUE(store_->set_keeps_fts5(true).is_ok());
+    EXPECT_EQ(fts_hits("meadow"), 1);
+    EXPECT_EQ(fts_hits("field"), 0);
+    EXPECT_TRUE(
+        store_->db().exec("INSERT INTO chunks_fts(chunks_fts) VALUES('integrity-check')").is_ok());
+}
+
 TEST_F(IngestTest, StreamAddsAndReplacesButNeverRemoves) {
     Ingester ingester(*store_, options_);
     ASSERT_TRUE(
