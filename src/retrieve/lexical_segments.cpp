@@ -7,6 +7,7 @@
 #include "retrieve/lexical_segments.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <string>
 #include <unordered_set>
@@ -20,12 +21,30 @@ namespace {
 // a long-lived writer's memory stays bounded.
 constexpr std::size_t kMaxDictionaryTerms = 1U << 20;
 
+// word_cache_ value of a word that is a stop word (no term).
+constexpr std::uint32_t kStopWord = WordTable::kAbsent - 1;
+
 // A rebuild writes a segment every this many chunks (bounds its memory), merged afterwards.
 constexpr std::size_t kRebuildSegmentDocs = 1U << 16;
 
 std::string segment_name(std::int64_t segment_id) {
     return "segment " + std::to_string(segment_id);
 }
+
+// Per byte: 0 for a byte that separates tokens (every ASCII byte but letters and digits: so
+// unicode61 treats them), the lower-case letter or the digit itself, and the byte itself for
+// non-ASCII bytes (the tokenizer chain decides about those).
+constexpr std::array<unsigned char, 256> kWordFold = [] {
+    std::array<unsigned char, 256> table{};
+    for (int c = 0; c < 256; ++c) {
+        if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c >= 0x80) {
+            table[static_cast<std::size_t>(c)] = static_cast<unsigned char>(c);
+        } else if (c >= 'A' && c <= 'Z') {
+            table[static_cast<std::size_t>(c)] = static_cast<unsigned char>(c - 'A' + 'a');
+        }
+    }
+    return table;
+}();
 
 int tier_of(std::int64_t n_docs, const MergePolicy& policy) {
     int tier = 0;
@@ -142,7 +161,8 @@ void LexicalWriter::clear_buffer() {
     stats_len_delta_ = 0;
     stats_dirty_ = false;
     doc_length_cache_.clear();
-    if (entries_.size() > kMaxDictionaryTerms) {
+    if (entries_.size() > kMaxDictionaryTerms || word_cache_.size() > kMaxDictionaryTerms) {
+        word_cache_.clear();
         dictionary_.clear();
         entries_.clear();
     }
@@ -162,19 +182,21 @@ void LexicalWriter::add_term_cb(void* ctx, std::string_view term) {
     static_cast<LexicalWriter*>(ctx)->add_term(term);
 }
 
-void LexicalWriter::add_term(std::string_view term) {
+std::uint32_t LexicalWriter::entry_for_term(std::string_view term) {
+    auto it = dictionary_.find(term);
+    if (it != dictionary_.end()) {
+        return it->second;
+    }
+    const auto entry_idx = static_cast<std::uint32_t>(entries_.size());
+    entries_.emplace_back();
+    entries_.back().term.assign(term);
+    dictionary_.emplace(entries_.back().term, entry_idx);
+    return entry_idx;
+}
+
+void LexicalWriter::add_entry(std::uint32_t entry_idx) {
     ++current_len_;
     const auto doc_idx = static_cast<std::uint32_t>(docs_.size());
-    std::uint32_t entry_idx = 0;
-    auto it = dictionary_.find(term);
-    if (it == dictionary_.end()) {
-        entry_idx = static_cast<std::uint32_t>(entries_.size());
-        entries_.emplace_back();
-        entries_.back().term.assign(term);
-        dictionary_.emplace(entries_.back().term, entry_idx);
-    } else {
-        entry_idx = it->second;
-    }
     std::vector<BufferedPosting>& postings = entries_[entry_idx].postings;
     if (postings.empty()) {
         active_.push_back(entry_idx);
@@ -185,13 +207,83 @@ void LexicalWriter::add_term(std::string_view term) {
     postings.push_back({doc_idx, 1});
 }
 
+void LexicalWriter::add_term(std::string_view term) {
+    add_entry(entry_for_term(term));
+}
+
+Result<std::uint32_t> LexicalWriter::entry_for_ascii_word(std::string_view word,
+                                                          std::uint64_t hash) {
+    const std::uint32_t cached = word_cache_.find(word, hash);
+    if (cached != WordTable::kAbsent) {
+        return cached;
+    }
+    // First sight of this word: ask the real tokenizer chain (stop words, porter) once.
+    n_stemmed_ = 0;
+    LORE_RETURN_IF_ERROR(analyzer_->analyze(
+        word, false,
+        [](void* ctx, std::string_view term) {
+            auto* self = static_cast<LexicalWriter*>(ctx);
+            self->stemmed_.assign(term);
+            ++self->n_stemmed_;
+        },
+        this));
+    if (n_stemmed_ > 1) {
+        return Status::internal("lexical: ascii word '" + std::string(word) + "' gave " +
+                                std::to_string(n_stemmed_) + " terms");
+    }
+    const std::uint32_t entry_idx = n_stemmed_ == 0 ? kStopWord : entry_for_term(stemmed_);
+    word_cache_.insert(word, hash, entry_idx);
+    return entry_idx;
+}
+
 Status LexicalWriter::add_chunk(std::int64_t chunk_id, std::string_view text) {
     if (!docs_.empty() && chunk_id <= docs_.back().chunk_id) {
         return Status::internal("lexical: chunk " + std::to_string(chunk_id) +
                                 " added after chunk " + std::to_string(docs_.back().chunk_id));
     }
     current_len_ = 0;
-    LORE_RETURN_IF_ERROR(analyzer_->analyze(text, false, &LexicalWriter::add_term_cb, this));
+    // Fast path, exact by construction: unicode61 separates tokens at every ASCII byte that
+    // is not a letter or digit, so each run between such bytes tokenizes on its own. A run of
+    // ASCII letters and digits is one token: lower-cased, then mapped through word_cache_ to
+    // what lore_en + porter made of it the first time (one hash lookup per token instead of
+    // the tokenizer chain). Runs holding non-ASCII bytes go through the real chain.
+    const auto* pos = reinterpret_cast<const unsigned char*>(text.data());
+    const auto* const end = pos + text.size();
+    if (word_.size() < text.size()) {
+        word_.resize(text.size());
+    }
+    char* const word = word_.data();
+    while (pos < end) {
+        while (pos < end && kWordFold[*pos] == 0) {
+            ++pos;
+        }
+        const auto* const begin = pos;
+        unsigned char high_bits = 0;
+        std::size_t n = 0;
+        std::uint64_t hash = WordTable::kHashSeed;
+        while (pos < end && kWordFold[*pos] != 0) {
+            const unsigned char folded = kWordFold[*pos];
+            high_bits |= *pos;
+            word[n++] = static_cast<char>(folded);
+            hash = WordTable::hash_step(hash, folded);
+            ++pos;
+        }
+        if (n == 0) {
+            break;
+        }
+        if ((high_bits & 0x80) == 0) {
+            LORE_ASSIGN_OR_RETURN(std::uint32_t entry_idx,
+                                  entry_for_ascii_word(std::string_view(word, n), hash));
+            if (entry_idx != kStopWord) {
+                add_entry(entry_idx);
+            }
+        } else {
+            LORE_RETURN_IF_ERROR(
+                analyzer_->analyze(std::string_view(reinterpret_cast<const char*>(begin),
+                                                    static_cast<std::size_t>(pos - begin)),
+                                   false, &LexicalWriter::add_term_cb, this));
+        }
+    }
     docs_.push_back({chunk_id, current_len_});
     return Status::ok();
 }

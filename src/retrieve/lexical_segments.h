@@ -36,6 +36,7 @@
 
 #include "retrieve/postings.h"
 #include "retrieve/term_analyzer.h"
+#include "retrieve/word_table.h"
 #include "store/sqlite.h"
 #include "store/store.h"
 
@@ -131,6 +132,11 @@ private:
     static void add_term_cb(void* ctx, std::string_view term);
     static void rollback_cb(void* ctx);
     void add_term(std::string_view term);
+    // Counts one occurrence of dictionary entry `entry_idx` in the chunk being added.
+    void add_entry(std::uint32_t entry_idx);
+    std::uint32_t entry_for_term(std::string_view term);
+    // The entry of a lower-case ASCII word (kStopWord when it yields no term), cached.
+    Result<std::uint32_t> entry_for_ascii_word(std::string_view word, std::uint64_t hash);
     void clear_buffer();
     Status add_chunk(std::int64_t chunk_id, std::string_view text);
     // Writes the buffered chunks as one segment (nothing when none).
@@ -151,6 +157,11 @@ private:
     // (their vectors keep their capacity) until the dictionary grows past a limit.
     std::deque<TermEntry> entries_;
     std::unordered_map<std::string_view, std::uint32_t> dictionary_;
+    // Fast path (see add_chunk): lower-case ASCII word -> entry (or stop word).
+    WordTable word_cache_;
+    std::string word_;
+    std::string stemmed_;
+    int n_stemmed_ = 0;
     std::vector<std::uint32_t> active_;  // entries with postings in this transaction
     std::vector<DocLength> docs_;
     std::uint32_t current_len_ = 0;

@@ -33,10 +33,13 @@ using lore::testing::TempDir;
 // with a Zipf-like skew so some terms are in most chunks and some in a handful.
 const std::vector<std::string>& vocabulary() {
     static const std::vector<std::string> words = [] {
-        std::vector<std::string> out = {"connect", "connected", "connection", "running", "runs",
-                                        "run",     "the",       "of",         "and",     "not",
-                                        "file",    "files",     "filing",     "socket",  "kernel",
-                                        "option",  "options"};
+        std::vector<std::string> out = {
+            "connect", "connected", "connection", "running", "runs", "run", "the", "of", "and",
+            "not", "file", "files", "filing", "socket", "kernel", "option", "options",
+            // Non-ASCII and punctuation inside words: the
+            // writer's fast path must split and fold as FTS5.
+            "café", "Café", "naïve", "Über", "über", "straße", "résumé", "x86_64", "don't",
+            "e-mail", "ÉCOLE", "ALL", "Connecting", "RUNS"};
         const char* syllables[] = {"ka", "lo",  "mi",  "ter", "vas",
                                    "nu", "pre", "dor", "ith", "quo"};
         std::mt19937 rng(17);
@@ -68,6 +71,11 @@ std::string random_text(std::mt19937& rng) {
             text.append(rng() % 9 == 0 ? ", " : " ");
         }
         text.append(random_word(rng));
+        if (rng() % 40 == 0) {
+            // A non-ASCII separator joining two words ("socket—kernel").
+            text.append("\u2014");
+            text.append(random_word(rng));
+        }
     }
     text.push_back('.');
     return text;
@@ -377,7 +385,10 @@ TEST(LexicalMigrationTest, SchemaV2KbIsIndexedOnOpen) {
             << "INSERT INTO sources VALUES (1, '/a.jsonl', 'jsonl', 'x', 1, 1, 1);"
             << "INSERT INTO documents VALUES (1, 1, 'k', 0, 1, 200, NULL, NULL);";
         for (int chunk_id = 1; chunk_id <= 200; ++chunk_id) {
-            const std::string text = random_text(rng);
+            std::string text;
+            for (char c : random_text(rng)) {
+                text += c == '\'' ? std::string("''") : std::string(1, c);
+            }
             sql << "INSERT INTO chunks VALUES (" << chunk_id << ", 1, '" << text
                 << "', 0, 0, 0, '');"
                 << "INSERT INTO chunks_fts(rowid, text) VALUES (" << chunk_id << ", '" << text
