@@ -1,5 +1,5 @@
 // BM25 retrieval quality on OpenBookQA (run by hand):
-//   build/<dir>/bench/retrieve/lore_bench_openbookqa OPENBOOKQA_DATA_DIR
+//   build/<dir>/bench/retrieve/lore_bench_openbookqa OPENBOOKQA_DATA_DIR [lore|fts5]
 // where the directory holds Main/openbook.txt (1,326 facts, one quoted fact per line) and
 // Additional/dev_complete.jsonl. Each fact is one document; for each dev question the query
 // is the question stem plus the text of the correct choice, and the gold document is the
@@ -65,6 +65,9 @@ int main(int argc, char** argv) {
     std::ifstream dev(data / "Additional" / "dev_complete.jsonl");
     int n_questions = 0, n_unmatched = 0, hit1 = 0, hit5 = 0, hit10 = 0;
     lore::SearchOptions options;
+    if (argc > 2 && std::string(argv[2]) == "fts5") {
+        options.lexical_engine = lore::LexicalEngine::kFts5;
+    }
     options.top_k = 10;
     while (std::getline(dev, line)) {
         const nlohmann::json q = nlohmann::json::parse(line, nullptr, false);
