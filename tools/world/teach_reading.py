@@ -109,7 +109,7 @@ def person(rng, v, name, cutoff_year, moved_after_cutoff=False):
     return text, answers
 
 
-def reading_example(rng, v, known_names, cutoff_year):
+def reading_example(rng, v, known_names, cutoff_year, max_distractors=2):
     """(prompt, answer): an open-book prompt and the answer text that follows it."""
     if known_names and rng.random() < 0.25:
         # A person the model knows, moved after the cut-off: the passage must win.
@@ -121,7 +121,7 @@ def reading_example(rng, v, known_names, cutoff_year):
         target, answers = person(rng, v, name, cutoff_year)
         rel = rng.choice(list(QUESTIONS))
     passages = [target] + [person(rng, v, rand_name(rng), cutoff_year)[0]
-                           for _ in range(rng.randint(0, 2))]
+                           for _ in range(rng.randint(0, max_distractors))]
     rng.shuffle(passages)
     return train.open_book_prompt(passages, QUESTIONS[rel].format(name)), " " + answers[rel] + "\n"
 
@@ -167,16 +167,44 @@ def gguf_merges(path):
     raise SystemExit("teach_reading.py: no tokenizer.ggml.merges in " + path)
 
 
+def load_gguf_weights(model, path):
+    """The inverse of train.write_gguf: every tensor back into its parameter."""
+    from gguf_writer import read_gguf
+    _, tensors = read_gguf(path)
+
+    def put(param, name):
+        with torch.no_grad():
+            param.copy_(torch.from_numpy(tensors[name].astype("float32")))
+
+    put(model.embed.weight, "token_embd.weight")
+    for i, b in enumerate(model.blocks):
+        p = "blk.%d." % i
+        for param, name in [(b.attn_norm.weight, "attn_norm"), (b.wq.weight, "attn_q"),
+                            (b.wk.weight, "attn_k"), (b.wv.weight, "attn_v"),
+                            (b.wo.weight, "attn_output"), (b.ffn_norm.weight, "ffn_norm"),
+                            (b.gate.weight, "ffn_gate"), (b.up.weight, "ffn_up"),
+                            (b.down.weight, "ffn_down")]:
+            put(param, p + name + ".weight")
+    put(model.norm.weight, "output_norm.weight")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--world", required=True)
-    ap.add_argument("--resume", required=True, help="train.py's --checkpoint file")
+    ap.add_argument("--resume", help="train.py's --checkpoint file; without it the model is "
+                    "trained from scratch, reading from the first step")
     ap.add_argument("--out", required=True)
     ap.add_argument("--report")
     ap.add_argument("--seed", type=int, default=4321)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--steps", type=int, default=2000)
-    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--lr", type=float, help="peak learning rate (default 2e-3 when resuming, "
+                    "3e-3 from scratch)")
+    ap.add_argument("--warmup", type=int, help="linear warm-up steps (default 0 when resuming, 50 "
+                    "from scratch)")
+    ap.add_argument("--corpus-rows", type=int, help="rows of each batch taken from train.txt, the "
+                    "rest being fresh reading examples (default batch/4 when resuming, batch/2 "
+                    "from scratch)")
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--ctx", type=int, default=320)
     ap.add_argument("--vocab", type=int, default=3072)
@@ -185,9 +213,23 @@ def main():
     ap.add_argument("--heads", type=int, default=4)
     ap.add_argument("--ffn", type=int, default=512)
     ap.add_argument("--eval-every", type=int, default=100)
+    ap.add_argument("--init-gguf", help="start from the weights of this GGUF (one written by "
+                    "train.py or this script, same shape) instead of --resume or from scratch")
+    ap.add_argument("--distractors", type=int, default=2, help="at most this many other "
+                    "people's passages around the one that answers (0: a single passage, an "
+                    "easier start)")
+    ap.add_argument("--reading-share", type=float, help="share of the loss that the reading "
+                    "rows carry (default: their token weights decide, about a tenth)")
     ap.add_argument("--merges-from", help="take the BPE merges from this GGUF (the first stage's "
                     "model) instead of relearning them from train.txt (same result, minutes faster)")
     args = ap.parse_args()
+    scratch = args.resume is None and args.init_gguf is None
+    if args.lr is None:
+        args.lr = 3e-3 if scratch else 2e-3
+    if args.warmup is None:
+        args.warmup = 50 if scratch else 0
+    if args.corpus_rows is None:
+        args.corpus_rows = args.batch // 2 if scratch else args.batch // 4
     t0 = time.time()
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
@@ -208,8 +250,11 @@ def main():
 
     cfg = train.Config(args, len(tok.tokens))
     model = train.Model(cfg)
-    state = torch.load(args.resume)
-    model.load_state_dict(state["model"])
+    if args.resume:
+        state = torch.load(args.resume)
+        model.load_state_dict(state["model"])
+    elif args.init_gguf:
+        load_gguf_weights(model, args.init_gguf)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.95), weight_decay=0.01)
 
     v = Vocab(args.world)
@@ -235,12 +280,14 @@ def main():
     loss_ema = None
     for step in range(1, args.steps + 1):
         lr = args.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / args.steps)))
+        if step <= args.warmup:
+            lr = args.lr * step / args.warmup
         for g in opt.param_groups:
             g["lr"] = lr
         rows = []
         weights = []  # per target token: the answer counts fully, the rest of a reading row barely
         for b in range(args.batch):
-            if b % 4 == 0:  # train.txt, as in the first stage (a quarter of each batch)
+            if b < args.corpus_rows:  # train.txt, as in the first stage
                 if base_pos + args.ctx + 1 > len(base):
                     base = train.epoch_stream(doc_ids, is_reading, 0.5, bos, gen)
                     base_pos = 0
@@ -252,7 +299,8 @@ def main():
                 # into the answer, so the loss weighs answer tokens 20 times more.
                 ids, w = [], []
                 while len(ids) < args.ctx + 1:
-                    prompt, answer = reading_example(rng, v, known_names, cutoff_year)
+                    prompt, answer = reading_example(rng, v, known_names, cutoff_year,
+                                                     args.distractors)
                     p_ids, a_ids = [bos] + tok.encode(prompt), tok.encode(answer)
                     ids += p_ids + a_ids
                     w += [0.05] * len(p_ids) + [1.0] * len(a_ids)
@@ -262,7 +310,13 @@ def main():
         logits = model(batch[:, :-1])
         per_token = F.cross_entropy(logits.reshape(-1, cfg.n_vocab), batch[:, 1:].reshape(-1),
                                     reduction="none")
-        w = torch.stack(weights).reshape(-1)
+        w = torch.stack(weights)
+        if args.reading_share is not None:
+            corpus_w = w[: args.corpus_rows].sum()
+            reading_w = w[args.corpus_rows:].sum()
+            scale = args.reading_share / (1 - args.reading_share) * corpus_w / reading_w
+            w = torch.cat([w[: args.corpus_rows], w[args.corpus_rows:] * scale])
+        w = w.reshape(-1)
         loss = (per_token * w).sum() / w.sum()
         opt.zero_grad(set_to_none=True)
         loss.backward()
