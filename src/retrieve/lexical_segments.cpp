@@ -24,10 +24,6 @@ constexpr std::size_t kMaxDictionaryTerms = 1U << 20;
 // word_cache_ value of a word that is a stop word (no term).
 constexpr std::uint32_t kStopWord = WordTable::kAbsent - 1;
 
-// A transaction (ingest or rebuild) writes a segment every this many chunks, which bounds the
-// buffer's memory; merges join them afterwards.
-constexpr std::size_t kSegmentDocs = 1U << 16;
-
 std::string segment_name(std::int64_t segment_id) {
     return "segment " + std::to_string(segment_id);
 }
@@ -136,15 +132,20 @@ Status decode_doc_lengths(std::span<const std::uint8_t> blob,
     return Status::ok();
 }
 
-Result<std::unique_ptr<LexicalWriter>> LexicalWriter::create(store::Db& db) {
-    auto writer = std::unique_ptr<LexicalWriter>(new LexicalWriter(db));
+Result<std::unique_ptr<LexicalWriter>> LexicalWriter::create(store::Db& db,
+                                                             const LexicalWriterOptions& options) {
+    auto writer = std::unique_ptr<LexicalWriter>(new LexicalWriter(db, options));
     LORE_ASSIGN_OR_RETURN(writer->analyzer_, TermAnalyzer::create(db.handle()));
     sqlite3_rollback_hook(db.handle(), &LexicalWriter::rollback_cb, writer.get());
     return writer;
 }
 
 LexicalWriter::~LexicalWriter() {
-    sqlite3_rollback_hook(db_.handle(), nullptr, nullptr);
+    // Remove our hook only: if a newer writer on this connection replaced it, keep that one.
+    void* current = sqlite3_rollback_hook(db_.handle(), nullptr, nullptr);
+    if (current != nullptr && current != this) {
+        sqlite3_rollback_hook(db_.handle(), &LexicalWriter::rollback_cb, current);
+    }
 }
 
 void LexicalWriter::rollback_cb(void* ctx) {
@@ -294,7 +295,7 @@ Status LexicalWriter::on_chunk_added(std::int64_t chunk_id, std::string_view tex
     // A large transaction writes several segments (merged after the ingest): the buffer stays
     // small enough to stay in cache (measured on 498,791 passages: 2.1 s of CPU with one
     // buffer for the whole file, 1.2 s with a segment every 64k chunks).
-    if (docs_.size() >= kSegmentDocs) {
+    if (docs_.size() >= std::max<std::size_t>(options_.segment_docs, 1)) {
         return flush_segment();
     }
     return Status::ok();
@@ -473,7 +474,7 @@ Status LexicalWriter::rebuild() {
                 break;
             }
             LORE_RETURN_IF_ERROR(add_chunk(chunks.column_int64(0), chunks.column_text(1)));
-            if (docs_.size() >= kSegmentDocs) {
+            if (docs_.size() >= std::max<std::size_t>(options_.segment_docs, 1)) {
                 LORE_RETURN_IF_ERROR(flush_segment());
             }
         }

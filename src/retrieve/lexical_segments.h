@@ -52,6 +52,12 @@ struct MergePolicy {
     double max_deleted_fraction = 0.25;
 };
 
+struct LexicalWriterOptions {
+    // A transaction writes a segment every this many chunks (and one at commit): bounds the
+    // buffer, which must stay small enough to stay in cache (see lexical_segments.cpp).
+    std::size_t segment_docs = 1U << 16;
+};
+
 struct LexicalStats {
     std::int64_t n_docs = 0;
     std::int64_t total_len = 0;
@@ -91,9 +97,11 @@ Status check_lexical_index(store::Db& db);
 
 class LexicalWriter final : public store::ChunkObserver {
 public:
-    // `db` must outlive the writer (it installs SQLite's rollback hook on it and removes it on
-    // destruction). Register with Store::set_chunk_observer.
-    static Result<std::unique_ptr<LexicalWriter>> create(store::Db& db);
+    // `db` must outlive the writer. It installs SQLite's rollback hook on `db` (one writer per
+    // connection: a newer writer takes the hook over) and removes it on destruction. Register
+    // with Store::set_chunk_observer.
+    static Result<std::unique_ptr<LexicalWriter>> create(store::Db& db,
+                                                         const LexicalWriterOptions& options = {});
 
     ~LexicalWriter() override;
     LexicalWriter(const LexicalWriter&) = delete;
@@ -127,7 +135,8 @@ private:
         std::vector<BufferedPosting> postings;
     };
 
-    explicit LexicalWriter(store::Db& db) : db_(db) {}
+    LexicalWriter(store::Db& db, const LexicalWriterOptions& options)
+        : db_(db), options_(options) {}
 
     static void add_term_cb(void* ctx, std::string_view term);
     static void rollback_cb(void* ctx);
@@ -149,6 +158,7 @@ private:
     Result<Stmt*> cached(const char* sql);
 
     store::Db& db_;
+    LexicalWriterOptions options_;
     std::unique_ptr<TermAnalyzer> analyzer_;
     std::unordered_map<const char*, Stmt> statements_;
 

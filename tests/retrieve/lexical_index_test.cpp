@@ -324,6 +324,50 @@ TEST_F(LexicalIndexTest, MatchAfterTieredMergesAndOptimize) {
     expect_both_match_oracle(60, 4, "after optimize");
 }
 
+TEST_F(LexicalIndexTest, LargeTransactionWritesSeveralSegments) {
+    store_->set_chunk_observer(nullptr);
+    LexicalWriterOptions options;
+    options.segment_docs = 100;
+    auto small = LexicalWriter::create(store_->db(), options);
+    ASSERT_TRUE(small.has_value());
+    writer_.reset();  // one rollback hook per connection: the new writer owns it
+    writer_ = std::move(*small);
+    store_->set_chunk_observer(writer_.get());
+
+    write_source(0, 200, 0);
+    write_source(1, 200, 0);
+    write_source(0, 200, 1);
+
+    EXPECT_GT(count("SELECT count(*) FROM lex_segments"), 6);
+    EXPECT_TRUE(check_lexical_index(store_->db()).is_ok());
+    expect_both_match_oracle(60, 5, "several segments per transaction");
+}
+
+TEST_F(LexicalIndexTest, RollbackAfterAMidTransactionSegmentLeavesNothing) {
+    store_->set_chunk_observer(nullptr);
+    LexicalWriterOptions options;
+    options.segment_docs = 10;
+    writer_.reset();
+    auto small = LexicalWriter::create(store_->db(), options);
+    ASSERT_TRUE(small.has_value());
+    writer_ = std::move(*small);
+    store_->set_chunk_observer(writer_.get());
+    write_source(0, 30, 0);
+    const std::int64_t n_segments = count("SELECT count(*) FROM lex_segments");
+    {
+        auto txn = store::Transaction::begin_write(store_->db());
+        ASSERT_TRUE(txn.has_value());
+        for (std::int64_t chunk_id = 1000000; chunk_id < 1000025; ++chunk_id) {
+            ASSERT_TRUE(writer_->on_chunk_added(chunk_id, "phantomword socket").is_ok());
+        }
+    }
+    write_source(1, 30, 0);
+
+    EXPECT_TRUE(index_->search("phantomword", 10)->empty());
+    EXPECT_GT(count("SELECT count(*) FROM lex_segments"), n_segments);
+    EXPECT_TRUE(check_lexical_index(store_->db()).is_ok());
+}
+
 TEST_F(LexicalIndexTest, RolledBackTransactionLeavesNoPostings) {
     write_source(0, 50, 0);
     {
