@@ -1,9 +1,12 @@
 // LexicalWriter: buffering, segment writes, tombstones, tiered merges, rebuild and the
 // integrity check of lore's lexical index (tables described in lexical_segments.h).
 //
-// Cost per chunk at ingest (issue 4 budget): one pass of the FTS5 tokenizer chain and one
-// hash lookup per term; no SQL and, once the dictionary and vectors have grown, no allocation.
-// SQL happens once per segment (one row per distinct term), in on_before_commit.
+// Cost per chunk at ingest (issue 4 budget): one pass over the bytes and one word-cache lookup
+// per ASCII token (the FTS5 tokenizer chain only for new words and non-ASCII runs); no SQL
+// and, once the dictionary and vectors have grown, no allocation. SQL happens once per
+// segment (one row per distinct term). Measured with lore_bench_lexical on 498,791 man-page
+// passages: the index adds about 1.0 CPU-s to a 5-6 CPU-s ingest (bare FTS5: 1.9-2.2 CPU-s);
+// built alone from the chunks table it takes 0.7 CPU-s.
 #include "retrieve/lexical_segments.h"
 
 #include <algorithm>
