@@ -10,6 +10,7 @@
 //   - lore KB without its own index (Store + Ingester, no observer): chunks + FTS5;
 //   - lore KB with its own index (the LexicalWriter observing the ingest): the difference is
 //     the CPU the index adds to an ingest, and the size difference is the index's size;
+//   - lore KB with its own index and without FTS5 (StoreOptions::fts5 = false);
 //   - lore's index alone: LexicalWriter::rebuild() from the chunks table;
 //   - Xapian: TermGenerator with the English stemmer (STEM_ALL), one commit.
 // Queries: N_QUERIES (1,000) each of 1, 2 and 3 words (OR, top 10), drawn from random
@@ -101,12 +102,17 @@ struct IndexRow {
 // A lore KB built with the store's Ingester; `with_index` attaches lore's LexicalWriter.
 IndexRow ingest_kb(const std::filesystem::path& corpus,
                    const std::filesystem::path& kb_dir,
-                   bool with_index) {
-    IndexRow row{with_index ? "lore KB, with its own index" : "lore KB, without its own index"};
+                   bool with_index,
+                   bool with_fts5 = true) {
+    IndexRow row{with_index ? (with_fts5 ? "lore KB, with its own index"
+                                         : "lore KB, its own index and no FTS5")
+                            : "lore KB, without its own index"};
     const Clock::time_point start = Clock::now();
     const double cpu_start = cpu_s();
     {
-        auto store = lore::store::Store::open(kb_dir);
+        lore::store::StoreOptions store_options;
+        store_options.fts5 = with_fts5;
+        auto store = lore::store::Store::open(kb_dir, store_options);
         check(store.status(), "open kb");
         std::unique_ptr<lore::retrieve::LexicalWriter> writer;
         if (with_index) {
@@ -201,6 +207,7 @@ int main(int argc, char** argv) {
     rows.push_back(without_index);
     const IndexRow with_index = ingest_kb(corpus, work / "kb", true);
     rows.push_back(with_index);
+    rows.push_back(ingest_kb(corpus, work / "kb_no_fts5", true, false));
     rows.push_back(
         {"lore's index alone (size: KB difference)", with_index.cpu_s - without_index.cpu_s,
          with_index.wall_s - without_index.wall_s, with_index.bytes - without_index.bytes});

@@ -136,8 +136,9 @@ public:
         if (options.mode == SearchMode::kBm25) {
             LORE_ASSIGN_OR_RETURN(store::Transaction txn,
                                   store::Transaction::begin_read(store_->db()));
+            LORE_ASSIGN_OR_RETURN(retrieve::LexicalIndex * index, lexical_index(options));
             LORE_ASSIGN_OR_RETURN(std::vector<retrieve::ScoredChunk> lexical,
-                                  lexical_index(options).search(query, options.top_k));
+                                  index->search(query, options.top_k));
             std::vector<Ranked> ranked;
             for (std::size_t idx = 0; idx < lexical.size(); ++idx) {
                 ranked.push_back(
@@ -181,8 +182,10 @@ public:
         }
         std::vector<Ranked> ranked;
         if (options.mode == SearchMode::kHybrid) {
+            LORE_ASSIGN_OR_RETURN(retrieve::LexicalIndex * lexical_index_used,
+                                  lexical_index(options));
             LORE_ASSIGN_OR_RETURN(std::vector<retrieve::ScoredChunk> lexical,
-                                  lexical_index(options).search(query_text, n_candidates));
+                                  lexical_index_used->search(query_text, n_candidates));
             const std::vector<retrieve::ScoredChunk> lists[] = {lexical, dense};
             const double weights[] = {options.weight_bm25, options.weight_dense};
             for (const retrieve::FusedChunk& fused :
@@ -232,11 +235,16 @@ private:
 
     std::string embedding_model() const { return embedder_ ? embedder_->model_id() : ""; }
 
-    retrieve::LexicalIndex& lexical_index(const SearchOptions& options) {
+    Result<retrieve::LexicalIndex*> lexical_index(const SearchOptions& options) {
         if (options.lexical_engine == LexicalEngine::kFts5) {
-            return *fts5_;
+            if (!store_->keeps_fts5()) {
+                return Status::invalid_argument("search: kb " + store_->dir().string() +
+                                                " keeps no FTS5 index (engine fts5); use the "
+                                                "lore engine");
+            }
+            return fts5_.get();
         }
-        return *lexical_;
+        return lexical_.get();
     }
 
     store::EmbedChunksFn embed_fn() {

@@ -471,3 +471,36 @@ TEST(LexicalMigrationTest, SchemaV2KbIsIndexedOnOpen) {
 
 }  // namespace
 }  // namespace lore::retrieve
+
+namespace lore::retrieve {
+namespace {
+
+TEST(LexicalEngineTest, KbWithoutFts5SearchesWithLoreAndRefusesFts5) {
+    TempDir dir;
+    {
+        store::StoreOptions options;
+        options.fts5 = false;
+        ASSERT_TRUE(store::Store::open(dir.path(), options).has_value());
+    }
+    auto kb = KnowledgeBase::open(dir.path());
+    ASSERT_TRUE(kb.has_value()) << kb.status().to_string();
+    const std::string jsonl =
+        "{\"id\":\"a\",\"text\":\"sockets connect kernels\"}\n"
+        "{\"id\":\"b\",\"text\":\"a file of options\"}\n";
+    ASSERT_TRUE((*kb)->ingest_jsonl_stream(jsonl, "s", IngestOptions{}).has_value());
+    SearchOptions lore_options;
+    SearchOptions fts5_options;
+    fts5_options.lexical_engine = LexicalEngine::kFts5;
+
+    auto lore_hits = (*kb)->search("socket", lore_options);
+    auto fts5_hits = (*kb)->search("socket", fts5_options);
+
+    ASSERT_TRUE(lore_hits.has_value()) << lore_hits.status().to_string();
+    ASSERT_EQ(lore_hits->size(), 1U);
+    EXPECT_EQ(lore_hits->front().document_key, "a");
+    ASSERT_FALSE(fts5_hits.has_value());
+    EXPECT_EQ(fts5_hits.status().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace lore::retrieve
