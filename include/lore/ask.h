@@ -55,6 +55,10 @@ struct PromptFormat {
     std::string reflect_yes = " yes";
     std::string reflect_no = " no";
     std::string answer_stop = "\n";  // the answer ends at the first newline
+    // How many passages the model reads well (`lore.prompt.passages`): a small model with a
+    // short context may read one passage reliably and lose the thread among three. 0: no
+    // advice.
+    std::int32_t passages = 0;
 };
 
 // Reads `lore.prompt.*` metadata of the model, falling back to the defaults per field.
@@ -86,16 +90,23 @@ double threshold_for_budget(const std::vector<double>& sorted_scores,
 Result<Calibration> read_calibration(const std::string& path);
 Status write_calibration(const Calibration& calibration, const std::string& path);
 
+inline constexpr std::int32_t kDefaultTopK = 3;
+
 struct AskOptions {
     GateKind gate = GateKind::kConfidence;
     bool verify = false;              // CRITIC-style check of closed-book answers against the KB
     bool abstain = false;             // say "I don't know" when neither source is confident
     double abstain_threshold = -1.5;  // mean token log-probability below which to abstain
-    std::int32_t top_k = 3;           // passages put in the prompt
+    // Passages put in the prompt; 0: as many as the model advises (PromptFormat::passages),
+    // else kDefaultTopK.
+    std::int32_t top_k = 0;
     SearchMode search_mode = SearchMode::kBm25;
     std::int32_t max_answer_tokens = 24;
     Calibration calibration;
 };
+
+// The passages a question gets: options.top_k, else the model's advice, else kDefaultTopK.
+std::int32_t effective_top_k(const AskOptions& options, const PromptFormat& format);
 
 struct Citation {
     std::int32_t index = 0;  // [n] in the prompt

@@ -23,7 +23,7 @@ struct AskArgs {
     bool abstain = false;
     bool trace = false;
     bool json = false;
-    int top_k = 3;
+    int top_k = 0;
     std::string mode = "bm25";
     std::string embed_model;
     int n_threads = 0;
@@ -164,9 +164,11 @@ void add_ask_command(CLI::App& app, CommandContext& ctx) {
                   "Answer \"I don't know\" when the chosen answer is not confident");
     cmd->add_flag("--trace", args->trace, "Print the whole decision as JSON after the answer");
     cmd->add_flag("--json", args->json, "Print only one JSON object (answer, citations, trace)");
-    cmd->add_option("-k,--top-k", args->top_k, "Passages put in the prompt")
+    cmd->add_option("-k,--top-k", args->top_k,
+                    "Passages put in the prompt (0: as many as the model file advises in "
+                    "lore.prompt.passages, else 3)")
         ->capture_default_str()
-        ->check(CLI::Range(1, 100));
+        ->check(CLI::Range(0, 100));
     cmd->add_option("--mode", args->mode, "Retrieval: bm25 | dense | hybrid")
         ->capture_default_str();
     cmd->add_option("--embed-model", args->embed_model,

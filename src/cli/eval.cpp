@@ -30,7 +30,7 @@ struct EvalArgs {
     bool sweep = false;
     bool no_verify = false;
     int limit = 0;
-    int top_k = 3;
+    int top_k = 0;
 };
 
 int fail(const Status& status) {
@@ -119,7 +119,7 @@ int run_eval_command(const EvalArgs& args) {
                    {"data", args.data_paths},
                    {"n_questions", examples.size()},
                    {"calibration", args.calibration_path},
-                   {"top_k", args.top_k},
+                   {"top_k", effective_top_k(ask_options, prompt_format_for(**model))},
                    {"cost_model",
                     "each question's steps are run once and timed; a gate's latency is the sum "
                     "of the steps on its path"}};
@@ -157,9 +157,11 @@ void add_eval_command(CLI::App& app, CommandContext& ctx) {
     cmd->add_flag("--no-verify", args->no_verify, "Leave out the <gate>+verify rows");
     cmd->add_option("--limit", args->limit, "At most N questions per split of each file (0: all)")
         ->check(CLI::NonNegativeNumber);
-    cmd->add_option("-k,--top-k", args->top_k, "Passages put in the prompt")
+    cmd->add_option("-k,--top-k", args->top_k,
+                    "Passages put in the prompt (0: as many as the model file advises in "
+                    "lore.prompt.passages, else 3)")
         ->capture_default_str()
-        ->check(CLI::Range(1, 100));
+        ->check(CLI::Range(0, 100));
     cmd->callback([args, &ctx] { ctx.exit_code = run_eval_command(*args); });
 }
 

@@ -237,7 +237,7 @@ Result<std::vector<SearchHit>> AskerImpl::retrieve(std::string_view question, As
     const auto t0 = Clock::now();
     SearchOptions search;
     search.mode = options_.search_mode;
-    search.top_k = options_.top_k;
+    search.top_k = effective_top_k(options_, format_);
     LORE_ASSIGN_OR_RETURN(std::vector<SearchHit> hits, kb_->search(question, search));
     ++trace.n_kb_lookups;
     trace.retrieve_ms += ms_since(t0);
@@ -452,9 +452,11 @@ Result<Asker::Measured> AskerImpl::measure(std::string_view question) {
 Result<std::unique_ptr<Asker>> Asker::create(std::shared_ptr<const Model> model,
                                              KnowledgeBase* kb,
                                              const AskOptions& options) {
-    if (options.top_k <= 0 || options.top_k > 100) {
-        return Status::invalid_argument("ask: top_k must be in [1, 100], got " +
-                                        std::to_string(options.top_k));
+    if (options.top_k < 0 || options.top_k > 100) {
+        return Status::invalid_argument(
+            "ask: top_k must be in [0, 100] (0: the model's advice), "
+            "got " +
+            std::to_string(options.top_k));
     }
     if (options.max_answer_tokens <= 0 || options.max_answer_tokens > 4096) {
         return Status::invalid_argument("ask: max_answer_tokens must be in [1, 4096]");

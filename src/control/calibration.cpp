@@ -37,6 +37,13 @@ Result<GateKind> parse_gate(std::string_view text) {
                                     "compare)");
 }
 
+std::int32_t effective_top_k(const AskOptions& options, const PromptFormat& format) {
+    if (options.top_k > 0) {
+        return options.top_k;
+    }
+    return format.passages > 0 ? format.passages : kDefaultTopK;
+}
+
 PromptFormat prompt_format_for(const Model& model) {
     PromptFormat format;
     const gguf::GgufFile& file = model.file();
@@ -52,6 +59,10 @@ PromptFormat prompt_format_for(const Model& model) {
     read("lore.prompt.reflect_yes", format.reflect_yes);
     read("lore.prompt.reflect_no", format.reflect_no);
     read("lore.prompt.answer_stop", format.answer_stop);
+    if (Result<std::int64_t> n = file.get_int("lore.prompt.passages");
+        n.has_value() && *n > 0 && *n <= 100) {
+        format.passages = static_cast<std::int32_t>(*n);
+    }
     return format;
 }
 

@@ -37,3 +37,20 @@ TEST(PromptTest, FillReplacesEveryPlaceholder) {
 
 }  // namespace
 }  // namespace lore::control
+
+namespace lore {
+namespace {
+
+// -k wins; without it the model file's advice (lore.prompt.passages); without that, 3.
+TEST(PromptTest, PassageCountComesFromTheOptionsThenTheModel) {
+    AskOptions options;
+    PromptFormat format;
+    EXPECT_EQ(effective_top_k(options, format), kDefaultTopK);
+    format.passages = 1;
+    EXPECT_EQ(effective_top_k(options, format), 1);
+    options.top_k = 5;
+    EXPECT_EQ(effective_top_k(options, format), 5);
+}
+
+}  // namespace
+}  // namespace lore

@@ -109,9 +109,9 @@ def person(rng, v, name, cutoff_year, moved_after_cutoff=False):
     return text, answers
 
 
-def reading_example(rng, v, known_names, cutoff_year, max_distractors=2):
+def reading_example(rng, v, known_names, cutoff_year, max_distractors=2, updated_share=0.25):
     """(prompt, answer): an open-book prompt and the answer text that follows it."""
-    if known_names and rng.random() < 0.25:
+    if known_names and rng.random() < updated_share:
         # A person the model knows, moved after the cut-off: the passage must win.
         name = rng.choice(known_names)
         target, answers = person(rng, v, name, cutoff_year, moved_after_cutoff=True)
@@ -218,6 +218,10 @@ def main():
     ap.add_argument("--distractors", type=int, default=2, help="at most this many other "
                     "people's passages around the one that answers (0: a single passage, an "
                     "easier start)")
+    ap.add_argument("--passages", type=int, default=1, help="passages the model is advised to "
+                    "read (GGUF lore.prompt.passages; lore ask/eval use it when -k is not given)")
+    ap.add_argument("--updated-share", type=float, default=0.25, help="share of the reading "
+                    "examples about a known person who moved after the cut-off")
     ap.add_argument("--reading-share", type=float, help="share of the loss that the reading "
                     "rows carry (default: their token weights decide, about a tenth)")
     ap.add_argument("--merges-from", help="take the BPE merges from this GGUF (the first stage's "
@@ -300,7 +304,7 @@ def main():
                 ids, w = [], []
                 while len(ids) < args.ctx + 1:
                     prompt, answer = reading_example(rng, v, known_names, cutoff_year,
-                                                     args.distractors)
+                                                     args.distractors, args.updated_share)
                     p_ids, a_ids = [bos] + tok.encode(prompt), tok.encode(answer)
                     ids += p_ids + a_ids
                     w += [0.05] * len(p_ids) + [1.0] * len(a_ids)
@@ -342,7 +346,7 @@ def main():
             train.f16_rounded_(snapshot)
             train.write_gguf(args.out, snapshot, tok, cfg,
                              {"seed": world["seed"], "cutoff": world["cutoff"],
-                              "as_of": world["as_of"]})
+                              "as_of": world["as_of"], "passages": args.passages})
     minutes = (time.time() - t0) / 60
 
     model.eval()
@@ -357,7 +361,8 @@ def main():
         results[split]["open_book_em"] = em
         results[split]["open_book_stale_rate"] = stale
         print("open-book %s: EM %.3f stale %.3f" % (split, em, stale), flush=True)
-    meta = {"seed": world["seed"], "cutoff": world["cutoff"], "as_of": world["as_of"]}
+    meta = {"seed": world["seed"], "cutoff": world["cutoff"], "as_of": world["as_of"],
+            "passages": args.passages}
     train.write_gguf(args.out, model, tok, cfg, meta)
     print("wrote %s (%d bytes)" % (args.out, os.path.getsize(args.out)), flush=True)
     if args.report:

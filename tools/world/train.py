@@ -240,6 +240,9 @@ def write_gguf(path, model, tok, cfg, meta):
     w.u64("lore.world.seed", meta["seed"])
     w.string("lore.world.cutoff", meta["cutoff"])
     w.string("lore.world.as_of", meta["as_of"])
+    if meta.get("passages"):
+        # How many passages the model reads well; lore ask/eval use it when -k is not given.
+        w.u32("lore.prompt.passages", meta["passages"])
     w.u32("llama.context_length", cfg.n_ctx)
     w.u32("llama.embedding_length", cfg.dim)
     w.u32("llama.block_count", cfg.n_layers)
