@@ -58,14 +58,17 @@ int main(int argc, char** argv) {
     }
     const std::filesystem::path kb_dir = "/tmp/lore_bench_openbookqa";
     std::filesystem::remove_all(kb_dir);
-    auto kb = lore::KnowledgeBase::open(kb_dir).value();
+    const bool fts5 = argc > 2 && std::string(argv[2]) == "fts5";
+    lore::KbOpenOptions kb_options;
+    kb_options.fts5 = fts5;
+    auto kb = lore::KnowledgeBase::open(kb_dir, kb_options).value();
     if (!kb->ingest_jsonl_stream(jsonl, "openbook", lore::IngestOptions{}).has_value()) {
         return 1;
     }
     std::ifstream dev(data / "Additional" / "dev_complete.jsonl");
     int n_questions = 0, n_unmatched = 0, hit1 = 0, hit5 = 0, hit10 = 0;
     lore::SearchOptions options;
-    if (argc > 2 && std::string(argv[2]) == "fts5") {
+    if (fts5) {
         options.lexical_engine = lore::LexicalEngine::kFts5;
     }
     options.top_k = 10;

@@ -105,6 +105,10 @@ struct DocumentInfo {
 struct KbOpenOptions {
     // Create the directory and database when missing.
     bool create_if_missing = true;
+    // For a new KB: also keep SQLite FTS5's index of the chunks, the slow twin of lore's own
+    // lexical index (`lore search --engine fts5`). It roughly doubles the cost of an ingest. An
+    // existing KB keeps its setting; set_fts5 changes it.
+    bool fts5 = false;
 };
 
 class KnowledgeBase {
@@ -140,6 +144,11 @@ public:
     // Merges the lexical index's segments into one and drops the postings of deleted chunks
     // (each ingest already runs the cheaper tiered merges). One write transaction.
     Status optimize();
+
+    // Builds FTS5's index of every chunk (true) or drops it (false), in one transaction; later
+    // ingests keep to the choice. KBs made before lore 0.2 keep FTS5's index.
+    Status set_fts5(bool keep);
+    bool keeps_fts5() const;
 
     // Uses `embedder` to embed new chunks at ingest and queries in dense and hybrid search.
     void set_embedder(std::shared_ptr<Embedder> embedder);

@@ -1,4 +1,5 @@
-// `lore kb stats|ls|rm|optimize --kb DIR`: inspect, prune and compact a knowledge base.
+// `lore kb stats|ls|rm|optimize|fts5 --kb DIR`: inspect, prune and compact a knowledge base,
+// and switch SQLite FTS5's twin index on or off.
 #include "lore/kb.h"
 
 #include <cstdio>
@@ -13,6 +14,7 @@ namespace {
 struct KbArgs {
     std::string kb_dir;
     std::vector<std::string> paths;
+    std::string fts5_state;  // "on" or "off"
 };
 
 Result<std::unique_ptr<KnowledgeBase>> open_existing(const std::string& dir) {
@@ -34,7 +36,8 @@ Status run_stats(const KbArgs& args) {
         std::printf(" (%s, dim %lld)", stats.embedding_model.c_str(),
                     static_cast<long long>(stats.embedding_dim));
     }
-    std::printf("\nsize on disk:    %.1f MB\n", static_cast<double>(stats.size_bytes) / 1e6);
+    std::printf("\nfts5 twin index: %s\n", kb->keeps_fts5() ? "yes" : "no");
+    std::printf("size on disk:    %.1f MB\n", static_cast<double>(stats.size_bytes) / 1e6);
     return Status::ok();
 }
 
@@ -74,6 +77,11 @@ Status run_optimize(const KbArgs& args) {
     return kb->optimize();
 }
 
+Status run_fts5(const KbArgs& args) {
+    LORE_ASSIGN_OR_RETURN(std::unique_ptr<KnowledgeBase> kb, open_existing(args.kb_dir));
+    return kb->set_fts5(args.fts5_state == "on");
+}
+
 void report(const Status& status, CommandContext& ctx) {
     if (!status.is_ok()) {
         std::fprintf(stderr, "lore: %s\n", status.message().c_str());
@@ -101,6 +109,16 @@ void add_kb_command(CLI::App& app, CommandContext& ctx) {
         "optimize", "Merge the lexical index into one segment without deleted chunks");
     optimize->add_option("--kb", args->kb_dir, "Knowledge-base directory")->required();
     optimize->callback([args, &ctx] { report(run_optimize(*args), ctx); });
+    CLI::App* fts5 = cmd->add_subcommand(
+        "fts5",
+        "Build (on) or drop (off) SQLite FTS5's index of the chunks: the slow twin of lore's "
+        "lexical index, for `lore search --engine fts5`. Off for new KBs; when on, every "
+        "ingest also maintains it");
+    fts5->add_option("--kb", args->kb_dir, "Knowledge-base directory")->required();
+    fts5->add_option("state", args->fts5_state, "on | off")
+        ->required()
+        ->check(CLI::IsMember({"on", "off"}));
+    fts5->callback([args, &ctx] { report(run_fts5(*args), ctx); });
 }
 
 }  // namespace lore::cli

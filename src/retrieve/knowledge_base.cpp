@@ -239,7 +239,8 @@ private:
         if (options.lexical_engine == LexicalEngine::kFts5) {
             if (!store_->keeps_fts5()) {
                 return Status::invalid_argument("search: kb " + store_->dir().string() +
-                                                " keeps no FTS5 index (engine fts5); use the "
+                                                " keeps no FTS5 index (engine fts5); build it "
+                                                "with `lore kb fts5 --kb DIR on`, or use the "
                                                 "lore engine");
             }
             return fts5_.get();
@@ -342,6 +343,7 @@ Result<std::unique_ptr<KnowledgeBase>> KnowledgeBase::open(const std::filesystem
                                                            const KbOpenOptions& options) {
     store::StoreOptions store_options;
     store_options.create_if_missing = options.create_if_missing;
+    store_options.fts5 = options.fts5;
     LORE_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> store,
                           store::Store::open(dir, store_options));
     auto impl = std::make_unique<Impl>(std::move(store));
@@ -351,6 +353,14 @@ Result<std::unique_ptr<KnowledgeBase>> KnowledgeBase::open(const std::filesystem
 
 Status KnowledgeBase::optimize() {
     return impl_->optimize();
+}
+
+Status KnowledgeBase::set_fts5(bool keep) {
+    return impl_->store().set_keeps_fts5(keep);
+}
+
+bool KnowledgeBase::keeps_fts5() const {
+    return impl_->store().keeps_fts5();
 }
 
 Result<IngestSummary> KnowledgeBase::ingest(std::span<const std::string> paths,

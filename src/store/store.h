@@ -31,7 +31,7 @@ struct StoreOptions {
     bool create_if_missing = true;
     // Whether a new KB also keeps SQLite FTS5's index of the chunks (the slow twin of lore's
     // own lexical index). Recorded in the KB on first open; an existing KB keeps its setting.
-    bool fts5 = true;
+    bool fts5 = false;
 };
 
 struct ChunkRecord {

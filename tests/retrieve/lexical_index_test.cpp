@@ -197,7 +197,9 @@ void expect_matches_oracle(const std::vector<ScoredChunk>& got,
 class LexicalIndexTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        auto store = store::Store::open(dir_.path());
+        store::StoreOptions with_fts5;  // the twin the tests compare with
+        with_fts5.fts5 = true;
+        auto store = store::Store::open(dir_.path(), with_fts5);
         ASSERT_TRUE(store.has_value()) << store.status().to_string();
         store_ = std::move(*store);
         auto writer = LexicalWriter::create(store_->db());

@@ -17,7 +17,9 @@ using lore::testing::write_file;
 class IngestTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        auto store = Store::open(kb_.path());
+        StoreOptions with_fts5;  // the tests count FTS5 matches
+        with_fts5.fts5 = true;
+        auto store = Store::open(kb_.path(), with_fts5);
         ASSERT_TRUE(store.has_value()) << store.status().to_string();
         store_ = std::move(store).value();
         options_.chunk_tokens = 12;
@@ -252,7 +254,9 @@ TEST_F(IngestTest, Fts5IndexCanBeLeftOutAndBuiltLater) {
     ingest({docs_.path().string()});
     EXPECT_EQ(count("SELECT count(*) FROM chunks"), 2);
 
-    store_ = std::move(Store::open(kb.path())).value();  // default options ask for FTS5
+    StoreOptions with_fts5;
+    with_fts5.fts5 = true;
+    store_ = std::move(Store::open(kb.path(), with_fts5)).value();  // the KB's choice stands
     EXPECT_FALSE(store_->keeps_fts5());
     ASSERT_TRUE(store_->set_keeps_fts5(true).is_ok());
     EXPECT_EQ(fts_hits("meadow"), 1);

@@ -89,7 +89,9 @@ std::map<std::string, std::vector<std::string>> expected_chunks(const TempDir& s
                               const std::filesystem::path& docs_dir,
                               int first_version,
                               int n_rounds) {
-    auto kb = KnowledgeBase::open(kb_dir);
+    KbOpenOptions with_fts5;  // both lexical indexes, so that the kills hit either
+    with_fts5.fts5 = true;
+    auto kb = KnowledgeBase::open(kb_dir, with_fts5);
     if (!kb.has_value()) {
         ::_exit(3);
     }
@@ -185,7 +187,9 @@ TEST(KillTest, SearchesKeepWorkingDuringAnIngestInAnotherProcess) {
     std::filesystem::create_directories(docs_dir);
     {
         write_version(docs_dir, 0);
-        auto kb = KnowledgeBase::open(kb_dir);
+        KbOpenOptions with_fts5;
+        with_fts5.fts5 = true;
+        auto kb = KnowledgeBase::open(kb_dir, with_fts5);
         ASSERT_TRUE(kb.has_value());
         ASSERT_TRUE((*kb)
                         ->ingest(std::vector<std::string>{docs_dir.string()}, ingest_options())
