@@ -1,19 +1,25 @@
 #!/usr/bin/env python3
-"""Second stage of the world model's recipe: teach it to read.
+"""Trains the world model to read (the recipe of models/world-tiny.gguf; see its card).
 
-train.py's open-book examples are about a fixed set of 300 "reader" people; over 35 epochs the
+train.py's open-book examples are about a fixed set of 300 "reader" people; over 35 epochs a
 model memorises their facts instead of learning to copy them from the passages, and reads an
-unseen person's passage no better than it guesses (open-book EM 0.04 on `unknown`). This stage
-continues from train.py's checkpoint with open-book examples about people invented afresh for
-every example (random names, random facts drawn from the world's own cities, countries,
-universities, fields and companies, rendered exactly as the corpus renders a person), so
-memorising cannot help and only reading can. A quarter of them state a new employer or home
-for a person the model knows, dated after the cut-off, teaching it to prefer the passage over
-its memory (the `updated` case). A quarter of every batch still comes from train.txt, so the
-closed-book knowledge stays. The GGUF is rewritten at every evaluation.
+unseen person's passage no better than it guesses (open-book EM 0.04 on `unknown`). Here the
+reading examples are about people invented afresh for every example (random names, random
+facts drawn from the world's own cities, countries, universities, fields and companies,
+rendered exactly as the corpus renders a person), so memorising cannot help and only reading
+can. A share of them (--updated-share) state a new employer or home for a person the model
+knows, dated after the cut-off, teaching it to prefer the passage over its memory (the
+`updated` case). --corpus-rows of every batch still come from train.txt, so the closed-book
+knowledge is learnt and kept. The loss weighs answer tokens over the unpredictable passage
+text, and --reading-share fixes the reading rows' share of it.
 
-    python3 tools/world/teach_reading.py --world DIR --resume CKPT --out models/world-tiny.gguf \
-        --report REPORT.json
+It starts from scratch (the tokenizer learnt on train.txt), from a train.py checkpoint
+(--resume) or from a GGUF of an earlier stage (--init-gguf): the model card lists the stages,
+a curriculum from single passages (--distractors 0) to several. The GGUF is rewritten at every
+evaluation, so a run can be stopped at any of them.
+
+    python3 tools/world/teach_reading.py --world DIR --out models/world-tiny.gguf \
+        [--init-gguf EARLIER.gguf --merges-from EARLIER.gguf] --report REPORT.json
 """
 
 import argparse
