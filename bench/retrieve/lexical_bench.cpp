@@ -32,6 +32,7 @@
 
 #include "lore/kb.h"
 
+#include "../bench_util.h"
 #include "retrieve/bm25_index.h"
 #include "retrieve/lexical_index.h"
 #include "retrieve/lexical_segments.h"
@@ -45,52 +46,12 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double cpu_s() {
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-           static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-}
-
-double since_ms(Clock::time_point start) {
-    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-std::uint64_t dir_size(const std::filesystem::path& dir) {
-    std::uint64_t total = 0;
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
-        if (entry.is_regular_file()) {
-            total += entry.file_size();
-        }
-    }
-    return total;
-}
-
-void check(int rc, sqlite3* db, const char* what) {
-    if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
-        std::fprintf(stderr, "bench: %s: %s\n", what, sqlite3_errmsg(db));
-        std::exit(1);
-    }
-}
-
-void check(const lore::Status& status, const char* what) {
-    if (!status.is_ok()) {
-        std::fprintf(stderr, "bench: %s: %s\n", what, status.to_string().c_str());
-        std::exit(1);
-    }
-}
-
-struct Latency {
-    std::vector<double> ms;
-
-    double percentile(double p) {
-        std::sort(ms.begin(), ms.end());
-        return ms.empty() ? 0.0
-                          : ms[static_cast<std::size_t>(p * static_cast<double>(ms.size() - 1))];
-    }
-};
+using lore::bench::check;
+using lore::bench::Clock;
+using lore::bench::cpu_s;
+using lore::bench::dir_size;
+using lore::bench::Latency;
+using lore::bench::since_ms;
 
 struct IndexRow {
     const char* name;

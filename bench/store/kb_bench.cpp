@@ -22,55 +22,18 @@
 
 #include "lore/kb.h"
 
+#include "../bench_util.h"
 #include "retrieve/bm25_index.h"
 #include "retrieve/lexical_index.h"
 #include "store/store.h"
 #include "store/text_analysis.h"
 
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-// CPU seconds (user + system) of this process so far: on a loaded machine wall time mostly
-// measures the other processes.
-double cpu_s() {
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-           static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-}
-
-double since_ms(Clock::time_point start) {
-    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-std::uint64_t dir_size(const std::filesystem::path& dir) {
-    std::uint64_t total = 0;
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
-        if (entry.is_regular_file()) {
-            total += entry.file_size();
-        }
-    }
-    return total;
-}
-
-void check(int rc, sqlite3* db, const char* what) {
-    if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
-        std::fprintf(stderr, "bench: %s: %s\n", what, sqlite3_errmsg(db));
-        std::exit(1);
-    }
-}
-
-struct Latency {
-    std::vector<double> ms;
-
-    double percentile(double p) {
-        std::sort(ms.begin(), ms.end());
-        return ms[static_cast<std::size_t>(p * static_cast<double>(ms.size() - 1))];
-    }
-};
-
-}  // namespace
+using lore::bench::check;
+using lore::bench::Clock;
+using lore::bench::cpu_s;
+using lore::bench::dir_size;
+using lore::bench::Latency;
+using lore::bench::since_ms;
 
 int main(int argc, char** argv) {
     if (argc < 2) {

@@ -5,6 +5,8 @@
 
 #include <sqlite3.h>
 
+#include "store/text_analysis.h"
+
 namespace lore::retrieve {
 
 struct TermAnalyzer::Impl {
@@ -43,17 +45,7 @@ TermAnalyzer::~TermAnalyzer() = default;
 
 Result<std::unique_ptr<TermAnalyzer>> TermAnalyzer::create(sqlite3* db) {
     fts5_api* api = nullptr;
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &stmt, nullptr) != SQLITE_OK) {
-        sqlite3_finalize(stmt);
-        return Status::unsupported("lexical: this SQLite has no FTS5");
-    }
-    sqlite3_bind_pointer(stmt, 1, static_cast<void*>(&api), "fts5_api_ptr", nullptr);
-    sqlite3_step(stmt);
-    sqlite3_finalize(stmt);
-    if (api == nullptr || api->iVersion < 2) {
-        return Status::unsupported("lexical: no usable fts5_api");
-    }
+    LORE_RETURN_IF_ERROR(store::get_fts5_api(db, &api));
     auto impl = std::make_unique<Impl>();
     void* context = nullptr;
     if (api->xFindTokenizer(api, "porter", &context, &impl->porter) != SQLITE_OK) {

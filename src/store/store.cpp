@@ -95,10 +95,13 @@ Result<bool> Store::read_fts5_setting(bool default_for_new_kb) {
         return true;
     }
     const bool keep = default_for_new_kb;
-    LORE_RETURN_IF_ERROR(db_->exec(std::string("INSERT OR REPLACE INTO kb_meta(key, value) VALUES "
-                                               "('fts5', ") +
-                                   (keep ? "1" : "0") + ")"));
+    LORE_RETURN_IF_ERROR(write_fts5_setting(keep));
     return keep;
+}
+
+Status Store::write_fts5_setting(bool keep) {
+    return db_->exec(keep ? "INSERT OR REPLACE INTO kb_meta(key, value) VALUES ('fts5', 1)"
+                          : "INSERT OR REPLACE INTO kb_meta(key, value) VALUES ('fts5', 0)");
 }
 
 Status Store::set_keeps_fts5(bool keep) {
@@ -110,9 +113,7 @@ Status Store::set_keeps_fts5(bool keep) {
     LORE_RETURN_IF_ERROR(
         db_->exec(keep ? "INSERT INTO chunks_fts(chunks_fts) VALUES('rebuild')"
                        : "INSERT INTO chunks_fts(chunks_fts) VALUES('delete-all')"));
-    LORE_RETURN_IF_ERROR(db_->exec(std::string("INSERT OR REPLACE INTO kb_meta(key, value) VALUES "
-                                               "('fts5', ") +
-                                   (keep ? "1" : "0") + ")"));
+    LORE_RETURN_IF_ERROR(write_fts5_setting(keep));
     LORE_RETURN_IF_ERROR(txn.commit());
     keeps_fts5_ = keep;
     return Status::ok();

@@ -211,6 +211,7 @@ private:
     Result<std::int64_t> delete_document(std::int64_t document_id);
     Status check_embedding_model(int dim, std::string_view model_id);
     Result<bool> read_fts5_setting(bool default_for_new_kb);
+    Status write_fts5_setting(bool keep);
     // A prepared statement kept for the life of the connection (hot paths of an ingest).
     Result<Stmt*> cached(const char* sql);
 

@@ -85,25 +85,6 @@ struct FtsApiHandle {
     fts5_api* api = nullptr;
 };
 
-Status get_fts5_api(sqlite3* db, fts5_api** out) {
-    *out = nullptr;
-    sqlite3_stmt* stmt = nullptr;
-    int rc = sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &stmt, nullptr);
-    if (rc != SQLITE_OK) {
-        sqlite3_finalize(stmt);
-        return Status::unsupported("store: fts5: this SQLite has no FTS5 (" +
-                                   std::string(sqlite3_errmsg(db)) + ")");
-    }
-    sqlite3_bind_pointer(stmt, 1, static_cast<void*>(out), "fts5_api_ptr", nullptr);
-    rc = sqlite3_step(stmt);
-    sqlite3_finalize(stmt);
-    if (*out == nullptr || (*out)->iVersion < 2) {
-        return Status::unsupported("store: fts5: no usable fts5_api (code " + std::to_string(rc) +
-                                   ")");
-    }
-    return Status::ok();
-}
-
 // One instance per FTS table (xCreate); owns the unicode61 instance it delegates to.
 struct StopTokenizer {
     fts5_tokenizer parent{};
@@ -181,6 +162,25 @@ int collect_term(void* ctx, int tflags, const char* token, int n_token, int star
 }
 
 }  // namespace
+
+Status get_fts5_api(sqlite3* db, fts5_api** out) {
+    *out = nullptr;
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &stmt, nullptr);
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(stmt);
+        return Status::unsupported("store: fts5: this SQLite has no FTS5 (" +
+                                   std::string(sqlite3_errmsg(db)) + ")");
+    }
+    sqlite3_bind_pointer(stmt, 1, static_cast<void*>(out), "fts5_api_ptr", nullptr);
+    rc = sqlite3_step(stmt);
+    sqlite3_finalize(stmt);
+    if (*out == nullptr || (*out)->iVersion < 2) {
+        return Status::unsupported("store: fts5: no usable fts5_api (code " + std::to_string(rc) +
+                                   ")");
+    }
+    return Status::ok();
+}
 
 std::span<const std::string_view> stop_words() {
     return kStopWords;

@@ -19,6 +19,7 @@
 #include "lore/status.h"
 
 struct sqlite3;
+struct fts5_api;
 
 namespace lore::store {
 
@@ -30,6 +31,10 @@ inline constexpr std::string_view kFtsTokenizerSpec = "porter lore_en";
 bool is_stop_word(std::string_view lower_word);
 // The whole list, sorted.
 std::span<const std::string_view> stop_words();
+
+// SQLite's FTS5 extension API of `db` (version 2 or later), through which tokenizers are
+// registered and found; kUnsupported when this SQLite has no usable FTS5.
+Status get_fts5_api(sqlite3* db, fts5_api** out);
 
 // Registers the `lore_en` FTS5 tokenizer on `db`. Idempotent per connection.
 Status register_fts_tokenizer(sqlite3* db);
