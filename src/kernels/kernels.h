@@ -219,7 +219,9 @@ public:
 
     // Converts X ([n_tokens, n_cols] f32, row-major) for weights of `weight_type` with the
     // kernels of `set`. REQUIRES: is_computable(weight_type), n_cols a multiple of the
-    // block size of the weight type's vec_dot_type.
+    // block size of the weight type's vec_dot_type. When that type is F32 (F32, F16 and
+    // BF16 weights) nothing needs converting and the object refers to X itself, without a
+    // copy: X must then outlive its use and not change meanwhile.
     void quantize(TensorType weight_type,
                   const float* x,
                   std::int64_t n_tokens,

@@ -201,7 +201,7 @@ const TensorType kPanelTypes[] = {TensorType::kQ8_0, TensorType::kQ4_0, TensorTy
 
 // Row lengths: legacy quantized, one block and 33 blocks (a 32-block chunk and one more);
 // K-quants likewise in super-blocks; float, off the 8-column transpose step and across the
-// 256-column chunk.
+// 512-column chunk.
 std::vector<std::int64_t> panel_row_lengths(TensorType type) {
     if (tensor_type_traits(type).block_size == 1) {
         return {5, 264, 515};
@@ -259,49 +259,52 @@ TEST(PanelTest, BlockSumsHoldScaleAndLevelSumOfEveryQ8_0Block) {
 TEST(PanelTest, MatmulQ8PanelsMatchReferenceVecDotOnAwkwardShapes) {
     const std::int64_t n_rows = 41;
     const std::int64_t row_begin = 2;
-    const std::int64_t row_end = 39;  // 37 rows: two 16-row panels and a 5-row edge
     const std::int64_t y_stride = n_rows + 1;
-    for (TensorType type : kPanelTypes) {
-        const std::vector<const KernelSet*> sets = panel_sets(type);
-        for (std::int64_t n_cols : panel_row_lengths(type)) {
-            const Weights w = make_weights(type, n_rows, n_cols);
-            for (std::int64_t n_tokens : panel_token_counts(n_cols)) {
-                const std::vector<float> x = random_values(n_tokens * n_cols, 93, 3.0f);
-                QuantizedActivations ref_xq;
-                ref_xq.quantize(type, x.data(), n_tokens, n_cols, reference_kernels());
-                for (const KernelSet* set : sets) {
-                    QuantizedActivations xq;
-                    xq.quantize(type, x.data(), n_tokens, n_cols, *set);
-                    std::vector<float> y(static_cast<std::size_t>(n_tokens * y_stride), kUntouched);
+    // 37 rows: two 16-row panels and a 5-row edge; 21 rows: a full panel and a 5-row one
+    // (float panels go in pairs, the second one partial).
+    for (const std::int64_t row_end : {39, 23})
+        for (TensorType type : kPanelTypes) {
+            const std::vector<const KernelSet*> sets = panel_sets(type);
+            for (std::int64_t n_cols : panel_row_lengths(type)) {
+                const Weights w = make_weights(type, n_rows, n_cols);
+                for (std::int64_t n_tokens : panel_token_counts(n_cols)) {
+                    const std::vector<float> x = random_values(n_tokens * n_cols, 93, 3.0f);
+                    QuantizedActivations ref_xq;
+                    ref_xq.quantize(type, x.data(), n_tokens, n_cols, reference_kernels());
+                    for (const KernelSet* set : sets) {
+                        QuantizedActivations xq;
+                        xq.quantize(type, x.data(), n_tokens, n_cols, *set);
+                        std::vector<float> y(static_cast<std::size_t>(n_tokens * y_stride),
+                                             kUntouched);
 
-                    matmul_rows_q8(*set, type, w.bytes.data(), w.row_bytes, xq, y.data(), y_stride,
-                                   row_begin, row_end);
+                        matmul_rows_q8(*set, type, w.bytes.data(), w.row_bytes, xq, y.data(),
+                                       y_stride, row_begin, row_end);
 
-                    for (std::int64_t t = 0; t < n_tokens; ++t) {
-                        const std::vector<float> xd =
-                            dequantize_row(reference_kernels(), ref_xq.type(),
-                                           static_cast<const std::uint8_t*>(ref_xq.row(t)), n_cols);
-                        for (std::int64_t r = 0; r < y_stride; ++r) {
-                            const float got = y[static_cast<std::size_t>(t * y_stride + r)];
-                            if (r < row_begin || r >= row_end) {
-                                ASSERT_EQ(got, kUntouched) << label(*set, type, n_cols);
-                                continue;
+                        for (std::int64_t t = 0; t < n_tokens; ++t) {
+                            const std::vector<float> xd = dequantize_row(
+                                reference_kernels(), ref_xq.type(),
+                                static_cast<const std::uint8_t*>(ref_xq.row(t)), n_cols);
+                            for (std::int64_t r = 0; r < y_stride; ++r) {
+                                const float got = y[static_cast<std::size_t>(t * y_stride + r)];
+                                if (r < row_begin || r >= row_end) {
+                                    ASSERT_EQ(got, kUntouched) << label(*set, type, n_cols);
+                                    continue;
+                                }
+                                const float want = reference_kernels()[type].vec_dot(
+                                    w.bytes.data() + static_cast<std::size_t>(r) * w.row_bytes,
+                                    ref_xq.row(t), n_cols);
+                                const double budget =
+                                    kDotBudget *
+                                    abs_dot(w.dequantized[static_cast<std::size_t>(r)], xd);
+                                ASSERT_NEAR(got, want, budget)
+                                    << label(*set, type, n_cols) << " tokens=" << n_tokens << " t "
+                                    << t << " r " << r;
                             }
-                            const float want = reference_kernels()[type].vec_dot(
-                                w.bytes.data() + static_cast<std::size_t>(r) * w.row_bytes,
-                                ref_xq.row(t), n_cols);
-                            const double budget =
-                                kDotBudget *
-                                abs_dot(w.dequantized[static_cast<std::size_t>(r)], xd);
-                            ASSERT_NEAR(got, want, budget)
-                                << label(*set, type, n_cols) << " tokens=" << n_tokens << " t " << t
-                                << " r " << r;
                         }
                     }
                 }
             }
         }
-    }
 }
 
 // matmul_rows (f32 activations) hands float weights to the panel from kPanelMinTokens on;
