@@ -45,7 +45,7 @@ std::vector<const KernelSet*> tile_sets(TensorType type) {
 std::vector<std::int64_t> row_lengths(TensorType type) {
     const std::int64_t block = tensor_type_traits(type).block_size;
     if (block == 1) {
-        return {1, 16, 33, 100};
+        return {1, 16, 33, 100, 200};  // 200: past two 64-value gemv steps
     }
     if (block == 32) {
         return {32, 96, 160, 576};

@@ -449,6 +449,50 @@ void tile_float(const TileArgs& a) {
     store_sums<R, T>(acc, a);
 }
 
+// One token against float rows (generation): rows one after another, each streamed with four
+// accumulators, prefetching kStreamPrefetchBytes ahead in the matrix (rows are contiguous, so
+// the prefetch runs on into the next rows). Generation of a model larger than the cache reads
+// memory at its bandwidth only as one sequential stream: four interleaved rows, as in the
+// micro-tiles, left a 256 MB F16 matrix at 26 GB/s against 35-37 GB/s this way (one thread).
+constexpr std::size_t kStreamPrefetchBytes = 6144;
+
+template <typename Loader>
+void gemv_float_rows(const std::uint8_t* w,
+                     std::size_t w_row_bytes,
+                     std::int64_t n_rows,
+                     const float* x,
+                     float* y,
+                     std::int64_t n) {
+    constexpr std::int64_t kStep = 64;  // values per iteration
+    for (std::int64_t r = 0; r < n_rows; ++r) {
+        const std::uint8_t* row = w + static_cast<std::size_t>(r) * w_row_bytes;
+        __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
+                         _mm512_setzero_ps()};
+        std::int64_t i = 0;
+        for (; i + kStep <= n; i += kStep) {
+            const std::uint8_t* ahead =
+                row + static_cast<std::size_t>(i) * Loader::kBytes + kStreamPrefetchBytes;
+            for (std::size_t b = 0; b < kStep * Loader::kBytes; b += 64) {
+                _mm_prefetch(reinterpret_cast<const char*>(ahead + b), _MM_HINT_T0);
+            }
+            for (int k = 0; k < 4; ++k) {
+                acc[k] = _mm512_fmadd_ps(Loader::load(row, i + 16 * k),
+                                         _mm512_loadu_ps(x + i + 16 * k), acc[k]);
+            }
+        }
+        for (; i + 16 <= n; i += 16) {
+            acc[0] = _mm512_fmadd_ps(Loader::load(row, i), _mm512_loadu_ps(x + i), acc[0]);
+        }
+        if (i < n) {
+            const auto m = static_cast<__mmask16>((1u << (n - i)) - 1u);
+            acc[1] = _mm512_fmadd_ps(Loader::load_masked(row, i, m),
+                                     _mm512_maskz_loadu_ps(m, x + i), acc[1]);
+        }
+        y[r] = _mm512_reduce_add_ps(
+            _mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), _mm512_add_ps(acc[2], acc[3])));
+    }
+}
+
 // ---- the tile loop: micro-tiles of kTileRows x kTileTokens, edges with smaller ones ----
 
 using MicroFn = void (*)(const TileArgs&);
@@ -517,15 +561,32 @@ struct FloatKernel {
     };
 };
 
+// Float weights: one token streams row by row (gemv_float_rows), more go through micro-tiles.
+template <typename Loader>
+void vec_dot_tile_float(const void* w,
+                        std::size_t w_row_bytes,
+                        std::int64_t n_rows,
+                        const void* x,
+                        std::size_t x_row_bytes,
+                        std::int64_t n_tokens,
+                        float* y,
+                        std::int64_t y_stride,
+                        std::int64_t n) {
+    if (n_tokens == 1) {
+        gemv_float_rows<Loader>(static_cast<const std::uint8_t*>(w), w_row_bytes, n_rows,
+                                static_cast<const float*>(x), y, n);
+        return;
+    }
+    vec_dot_tile<FloatKernel<Loader>::template Of>(w, w_row_bytes, n_rows, x, x_row_bytes, n_tokens,
+                                                   y, y_stride, n);
+}
+
 using Q8_0Kernel = LegacyKernel<Q8_0Weights>;
 using Q4_0Kernel = LegacyKernel<Q4_0Weights>;
 using Q5_0Kernel = LegacyKernel<Q5_0Weights>;
 using Q4_KKernel = KKernel<sizeof(BlockQ4_K), decode_q4_k>;
 using Q5_KKernel = KKernel<sizeof(BlockQ5_K), decode_q5_k>;
 using Q6_KKernel = KKernel<sizeof(BlockQ6_K), decode_q6_k>;
-using F16Kernel = FloatKernel<F16Loader>;
-using BF16Kernel = FloatKernel<BF16Loader>;
-using F32Kernel = FloatKernel<F32Loader>;
 
 void set_tile(KernelSet& set, TensorType type, VecDotTileFn fn) {
     set.by_type[static_cast<std::size_t>(type)].vec_dot_tile = fn;
@@ -540,9 +601,9 @@ void fill_avx512_tile_kernels(KernelSet& set) {
     set_tile(set, TensorType::kQ4_K, vec_dot_tile<Q4_KKernel::Of>);
     set_tile(set, TensorType::kQ5_K, vec_dot_tile<Q5_KKernel::Of>);
     set_tile(set, TensorType::kQ6_K, vec_dot_tile<Q6_KKernel::Of>);
-    set_tile(set, TensorType::kF16, vec_dot_tile<F16Kernel::Of>);
-    set_tile(set, TensorType::kBF16, vec_dot_tile<BF16Kernel::Of>);
-    set_tile(set, TensorType::kF32, vec_dot_tile<F32Kernel::Of>);
+    set_tile(set, TensorType::kF16, vec_dot_tile_float<F16Loader>);
+    set_tile(set, TensorType::kBF16, vec_dot_tile_float<BF16Loader>);
+    set_tile(set, TensorType::kF32, vec_dot_tile_float<F32Loader>);
 }
 
 }  // namespace lore::kernels::x86
