@@ -9,7 +9,10 @@ facts drawn from the world's own cities, countries, universities, fields and com
 rendered exactly as the corpus renders a person), so memorising cannot help and only reading
 can. A share of them (--updated-share) state a new employer or home for a person the model
 knows, dated after the cut-off, teaching it to prefer the passage over its memory (the
-`updated` case). --corpus-rows of every batch still come from train.txt, so the closed-book
+`updated` case; --updated-any-relation asks them about any fact, all of which then differ from
+memory). --moves-share takes a known, unchanged person's own passage instead and records a move
+after the cut-off in it, the remembered place becoming the earlier stint, as the world writes
+the `updated` people (who are left out). --corpus-rows of every batch still come from train.txt, so the closed-book
 knowledge is learnt and kept. The loss weighs answer tokens over the unpredictable passage
 text, and --reading-share fixes the reading rows' share of it.
 
@@ -28,6 +31,7 @@ import json
 import math
 import os
 import random
+import re
 import sys
 import time
 
@@ -115,13 +119,55 @@ def person(rng, v, name, cutoff_year, moved_after_cutoff=False):
     return text, answers
 
 
-def reading_example(rng, v, known_names, cutoff_year, max_distractors=2, updated_share=0.25):
+STINTS = {"works_at": ("has worked at", "worked at"), "lives_in": ("has lived in", "lived in")}
+
+
+def moved_paragraph(rng, v, name, paragraph, answers, cutoff_year):
+    """A known person's own paragraph after a move past the cut-off, as the world renders an
+    update: the remembered place becomes the "Before that" stint and a new one is current.
+    Returns (paragraph, relation, new place)."""
+    rel = rng.choice(sorted(STINTS))
+    verb_now, verb_then = STINTS[rel]
+    old = answers[rel]
+    current = re.search(r"%s %s %s since (\d+) (\w+) (\d+)\." % (
+        re.escape(name), verb_now, re.escape(old)), paragraph)
+    older = re.compile(r" Before that, %s %s [^.]* from [^.]* to [^.]*\." % (
+        re.escape(name), verb_then))
+    pool = v.companies if rel == "works_at" else v.cities
+    new = rng.choice([p for p in pool if p != old])
+    # After the cut-off (30 June) and before the world's as-of date a year later.
+    after = rng.randint(0, 11)
+    new_date = (cutoff_year + (after + 6) // 12, (after + 6) % 12 + 1, rng.randint(2, 28))
+    text = "%s %s %s since %s. Before that, %s %s %s from %s %s %s to %s." % (
+        name, verb_now, new, date_text(*new_date), name, verb_then, old, current.group(1),
+        current.group(2), current.group(3), date_text(new_date[0], new_date[1], new_date[2] - 1))
+    head, tail = paragraph[:current.start()], older.sub("", paragraph[current.end():], count=1)
+    return head + text + tail, rel, new
+
+
+def reading_example(rng, v, known_names, cutoff_year, max_distractors=2, updated_share=0.25,
+                    known_share=0.0, known_paragraphs=None, any_relation=False, moves_share=0.0):
     """(prompt, answer): an open-book prompt and the answer text that follows it."""
-    if known_names and rng.random() < updated_share:
-        # A person the model knows, moved after the cut-off: the passage must win.
+    draw = rng.random()
+    if known_paragraphs and draw >= 1 - moves_share:
+        # A known, unchanged person who moves after the cut-off: what the model remembers is
+        # in the passage too, as the earlier stint, and the current one must win.
+        name = rng.choice(sorted(known_paragraphs))
+        paragraph, answers = known_paragraphs[name]
+        target, rel, new = moved_paragraph(rng, v, name, paragraph, answers, cutoff_year)
+        answers = dict(answers, **{rel: new})
+    elif known_paragraphs and draw >= 1 - moves_share - known_share:
+        # A person the model knows, unchanged: its passage as the knowledge base holds it agrees
+        # with what the model remembers, and the model must read the right sentence of it.
+        name = rng.choice(sorted(known_paragraphs))
+        target, answers = known_paragraphs[name]
+        rel = rng.choice(list(QUESTIONS))
+    elif known_names and draw < updated_share:
+        # A person the model knows, moved after the cut-off: the passage must win. With
+        # any_relation, every fact of the passage differs from memory and any may be asked.
         name = rng.choice(known_names)
         target, answers = person(rng, v, name, cutoff_year, moved_after_cutoff=True)
-        rel = rng.choice(["works_at", "lives_in"])
+        rel = rng.choice(list(QUESTIONS) if any_relation else ["works_at", "lives_in"])
     else:
         name = rand_name(rng)
         target, answers = person(rng, v, name, cutoff_year)
@@ -228,6 +274,17 @@ def main():
                     "read (GGUF lore.prompt.passages; lore ask/eval use it when -k is not given)")
     ap.add_argument("--updated-share", type=float, default=0.25, help="share of the reading "
                     "examples about a known person who moved after the cut-off")
+    ap.add_argument("--known-share", type=float, default=0.0, help="share of the reading "
+                    "examples about a known, unchanged person, with the passage the knowledge "
+                    "base holds for them (people of the updated split are left out)")
+    ap.add_argument("--updated-any-relation", action="store_true", help="ask the moved known "
+                    "person's examples about any relation, not only where they work and live "
+                    "(their passage differs from memory in every fact)")
+    ap.add_argument("--moves-share", type=float, default=0.0, help="share of the reading "
+                    "examples about a known, unchanged person whose own passage records a move "
+                    "after the cut-off (the remembered place as the earlier stint)")
+    ap.add_argument("--snapshots", action="store_true", help="also keep each evaluation's GGUF "
+                    "as OUT with -stepN before its extension, to choose one afterwards")
     ap.add_argument("--reading-share", type=float, help="share of the loss that the reading "
                     "rows carry (default: their token weights decide, about a tenth)")
     ap.add_argument("--merges-from", help="take the BPE merges from this GGUF (the first stage's "
@@ -272,6 +329,21 @@ def main():
           for s in ["known", "known-paraphrase", "unknown", "updated", "multihop", "calibration"]}
     known_names = sorted({r["subject"] for r in qa["known"]})
     cutoff_year = int(world["cutoff"][:4])
+    known_paragraphs = {}
+    if args.known_share > 0 or args.moves_share > 0:
+        people = {r["subject"] for split in ("known", "known-paraphrase") for r in qa[split]}
+        moved = {r["subject"] for split in qa.values() for r in split if r.get("updated")}
+        facts = {}
+        with open(os.path.join(args.world, "triples.tsv"), encoding="utf-8") as f:
+            next(f)
+            for line in f:
+                subject, relation, obj, _, valid_to = line.rstrip("\n").split("\t")
+                if subject in people and relation in QUESTIONS and not valid_to:
+                    facts.setdefault(subject, {})[relation] = (
+                        obj[:4] if relation == "born_on" else obj)
+        for name in sorted(people - moved):
+            known_paragraphs[name] = (train.corpus_paragraph(args.world, name), facts[name])
+        print("%d known, unchanged people for reading examples" % len(known_paragraphs))
 
     def open_book_em(split, n):
         records = qa[split][:n]
@@ -310,7 +382,10 @@ def main():
                 ids, w = [], []
                 while len(ids) < args.ctx + 1:
                     prompt, answer = reading_example(rng, v, known_names, cutoff_year,
-                                                     args.distractors, args.updated_share)
+                                                     args.distractors, args.updated_share,
+                                                     args.known_share, known_paragraphs,
+                                                     args.updated_any_relation,
+                                                     args.moves_share)
                     p_ids, a_ids = [bos] + tok.encode(prompt), tok.encode(answer)
                     ids += p_ids + a_ids
                     w += [0.05] * len(p_ids) + [1.0] * len(a_ids)
@@ -350,9 +425,12 @@ def main():
             # Keep a usable model at every evaluation, so a run can be stopped at any time.
             snapshot = copy.deepcopy(model)
             train.f16_rounded_(snapshot)
-            train.write_gguf(args.out, snapshot, tok, cfg,
-                             {"seed": world["seed"], "cutoff": world["cutoff"],
-                              "as_of": world["as_of"], "passages": args.passages})
+            meta = {"seed": world["seed"], "cutoff": world["cutoff"], "as_of": world["as_of"],
+                    "passages": args.passages}
+            train.write_gguf(args.out, snapshot, tok, cfg, meta)
+            if args.snapshots:
+                stem, ext = os.path.splitext(args.out)
+                train.write_gguf("%s-step%d%s" % (stem, step, ext), snapshot, tok, cfg, meta)
     minutes = (time.time() - t0) / 60
 
     model.eval()
