@@ -83,10 +83,15 @@ struct TensorInfo {
     std::int64_t n_rows() const;  // product of ne[1..]
 };
 
+// How open() brings a file's bytes into memory: a read-only map (instant, shared with other
+// processes, 4 KB pages), or a private copy in 2 MB pages (a full read at open; faster passes
+// over the weights afterwards).
+enum class LoadMode { kMap, kRead };
+
 class GgufFile {
 public:
-    // Maps and validates `path`.
-    static Result<GgufFile> open(const std::filesystem::path& path);
+    // Maps (or reads, per `mode`) and validates `path`.
+    static Result<GgufFile> open(const std::filesystem::path& path, LoadMode mode = LoadMode::kMap);
 
     // Validates bytes owned by the caller, who keeps them alive (fuzzers, tests).
     static Result<GgufFile> parse(std::span<const std::uint8_t> bytes);

@@ -5,7 +5,22 @@
 
 #include <CLI/CLI.hpp>
 
+#include "lore/engine.h"
+
 namespace lore::cli {
+
+// --no-mmap, for every command that runs a decoder model.
+inline void add_no_mmap_flag(CLI::App* cmd, bool* no_mmap) {
+    cmd->add_flag("--no-mmap", *no_mmap,
+                  "Read the weights into memory in 2 MB pages instead of mapping the file: a "
+                  "slower start, faster generation on large models, no sharing between processes");
+}
+
+inline ModelOptions model_options(bool no_mmap) {
+    ModelOptions options;
+    options.use_mmap = !no_mmap;
+    return options;
+}
 
 // Shared by every command: the process exit code the command chose.
 struct CommandContext {

@@ -540,9 +540,10 @@ Result<GgufFile> GgufFile::parse(std::span<const std::uint8_t> bytes) {
     return GgufFile(std::move(impl));
 }
 
-Result<GgufFile> GgufFile::open(const std::filesystem::path& path) {
+Result<GgufFile> GgufFile::open(const std::filesystem::path& path, LoadMode mode) {
     auto impl = std::make_unique<Impl>();
-    LORE_ASSIGN_OR_RETURN(impl->file, MappedFile::open(path));
+    LORE_ASSIGN_OR_RETURN(
+        impl->file, mode == LoadMode::kRead ? MappedFile::read(path) : MappedFile::open(path));
     Status status = parse_into(impl->file.bytes(), *impl);
     if (!status.is_ok()) {
         // "gguf: <what>" becomes "gguf: <path>: <what>".

@@ -98,8 +98,9 @@ namespace lore {
 
 Result<std::shared_ptr<const Model>> Model::load(const std::filesystem::path& path,
                                                  const ModelOptions& options) {
-    (void)options;
-    LORE_ASSIGN_OR_RETURN(gguf::GgufFile file, gguf::GgufFile::open(path));
+    LORE_ASSIGN_OR_RETURN(gguf::GgufFile file,
+                          gguf::GgufFile::open(path, options.use_mmap ? gguf::LoadMode::kMap
+                                                                      : gguf::LoadMode::kRead));
     Result<std::string_view> arch = file.get_string("general.architecture");
     if (!arch.has_value()) {
         return Status::corruption("model: " + path.string() +

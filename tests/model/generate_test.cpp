@@ -34,6 +34,28 @@ protected:
     std::shared_ptr<const Model> model_;
 };
 
+// --no-mmap: the weights read into private memory give the same logits, bit for bit.
+TEST_F(GenerateTest, ReadInsteadOfMappedWeightsGiveTheSameLogits) {
+    ModelOptions read_options;
+    read_options.use_mmap = false;
+    Result<std::shared_ptr<const Model>> read_model = Model::load(kModel, read_options);
+    ASSERT_TRUE(read_model.has_value()) << read_model.status().to_string();
+    SessionOptions options;
+    options.n_threads = 1;
+    std::unique_ptr<Session> mapped = new_session();
+    std::unique_ptr<Session> read = std::move(Session::create(*read_model, options)).value();
+
+    ASSERT_TRUE(mapped->decode(prompt(), LogitsMode::kLast).is_ok());
+    ASSERT_TRUE(read->decode(prompt(), LogitsMode::kLast).is_ok());
+
+    std::span<const float> a = mapped->logits(0);
+    std::span<const float> b = read->logits(0);
+    ASSERT_EQ(a.size(), b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        ASSERT_EQ(a[i], b[i]) << "logit " << i;
+    }
+}
+
 TEST_F(GenerateTest, StopStringEndsTextBeforeIt) {
     GenerateOptions options;
     options.max_tokens = 24;
