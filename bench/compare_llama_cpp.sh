@@ -10,6 +10,9 @@
 # build/bench-models) by tools/make_tiny_model: SmolLM2-135M, Qwen2.5-0.5B and
 # Llama-3.2-1B in F16, Q8_0, Q4_0 and Q4_K_M. llama.cpp is never built or vendored here:
 # build it elsewhere and point LLAMA_BENCH at its llama-bench.
+#
+# ROUNDS (3), THREADS ("1 2") and TESTS ("pp512 tg128") choose the runs; LORE_ARGS and
+# LLAMA_ARGS add flags to either side, e.g. LORE_ARGS=--no-mmap LLAMA_ARGS="-mmp 0".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +23,8 @@ MODELS_DIR=${MODELS_DIR:-build/bench-models}
 ROUNDS=${ROUNDS:-3}
 THREADS=${THREADS:-"1 2"}
 TESTS=${TESTS:-"pp512 tg128"}
+read -r -a lore_args <<<"${LORE_ARGS:-}"
+read -r -a llama_args <<<"${LLAMA_ARGS:-}"
 
 files=("$@")
 if ((${#files[@]} == 0)); then
@@ -39,12 +44,12 @@ median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else prin
 lore_once() {  # file threads test
     local p=0 n=0
     [[ $3 == pp* ]] && p=${3#pp} || n=${3#tg}
-    "$LORE" bench -m "$1" -t "$2" -p "$p" -n "$n" -r 1 | awk -F'|' 'NR>2 {split($8, a, " "); print a[1]}'
+    "$LORE" bench -m "$1" -t "$2" -p "$p" -n "$n" -r 1 "${lore_args[@]}" | awk -F'|' 'NR>2 {split($8, a, " "); print a[1]}'
 }
 llama_once() {  # file threads test
     local p=0 n=0
     [[ $3 == pp* ]] && p=${3#pp} || n=${3#tg}
-    "$LLAMA_BENCH" -m "$1" -t "$2" -p "$p" -n "$n" -r 1 -o csv 2>/dev/null |
+    "$LLAMA_BENCH" -m "$1" -t "$2" -p "$p" -n "$n" -r 1 "${llama_args[@]}" -o csv 2>/dev/null |
         python3 -c 'import csv,sys; r=list(csv.DictReader(sys.stdin)); print(r[-1]["avg_ts"])'
 }
 
