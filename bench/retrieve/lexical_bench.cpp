@@ -102,31 +102,18 @@ IndexRow ingest_kb(const std::filesystem::path& corpus,
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc < 2) {
-        std::fprintf(stderr, "usage: %s CORPUS.jsonl [N_PASSAGES] [WORK_DIR] [N_QUERIES]\n",
-                     argv[0]);
+    const std::optional<lore::bench::CorpusArgs> args =
+        lore::bench::parse_corpus_args(argc, argv, "/tmp/lore_lexical_bench");
+    if (!args) {
         return 2;
     }
-    const std::size_t limit = argc > 2 ? std::stoul(argv[2]) : SIZE_MAX;
-    const std::filesystem::path work = argc > 3 ? argv[3] : "/tmp/lore_lexical_bench";
-    const int n_queries = argc > 4 ? std::stoi(argv[4]) : 1000;
-    std::filesystem::remove_all(work);
-    std::filesystem::create_directories(work / "bare");
+    const std::filesystem::path& work = args->work;
+    const int n_queries = args->n_queries;
 
-    std::vector<std::string> texts;
     const std::filesystem::path corpus = work / "corpus.jsonl";
-    {
-        std::ifstream in(argv[1]);
-        std::ofstream out(corpus);
-        std::string line;
-        while (texts.size() < limit && std::getline(in, line)) {
-            nlohmann::json record = nlohmann::json::parse(line, nullptr, false);
-            if (!record.is_object() || !record.contains("text") || !record["text"].is_string()) {
-                continue;
-            }
-            texts.push_back(record["text"].get<std::string>());
-            out << line << '\n';
-        }
+    std::vector<std::string> texts;
+    for (const std::string& line : lore::bench::copy_corpus(args->source, args->limit, corpus)) {
+        texts.push_back(nlohmann::json::parse(line)["text"].get<std::string>());
     }
     const auto n_passages = static_cast<double>(texts.size());
     std::printf("passages: %zu\n", texts.size());

@@ -36,33 +36,18 @@ using lore::bench::Latency;
 using lore::bench::since_ms;
 
 int main(int argc, char** argv) {
-    if (argc < 2) {
-        std::fprintf(stderr, "usage: %s CORPUS.jsonl [N_PASSAGES] [WORK_DIR] [N_QUERIES]\n",
-                     argv[0]);
+    const std::optional<lore::bench::CorpusArgs> args =
+        lore::bench::parse_corpus_args(argc, argv, "/tmp/lore_kb_bench");
+    if (!args) {
         return 2;
     }
-    const std::size_t limit = argc > 2 ? std::stoul(argv[2]) : SIZE_MAX;
-    const std::filesystem::path work = argc > 3 ? argv[3] : "/tmp/lore_kb_bench";
-    const int n_queries = argc > 4 ? std::stoi(argv[4]) : 1000;
-    std::filesystem::remove_all(work);
-    std::filesystem::create_directories(work / "bare");
+    const std::filesystem::path& work = args->work;
+    const int n_queries = args->n_queries;
 
     // The passages, also written as the JSONL file lore ingests.
-    std::vector<std::string> lines;
-    {
-        std::ifstream in(argv[1]);
-        std::string line;
-        while (lines.size() < limit && std::getline(in, line)) {
-            lines.push_back(line);
-        }
-    }
     const std::filesystem::path corpus = work / "corpus.jsonl";
-    {
-        std::ofstream out(corpus);
-        for (const std::string& line : lines) {
-            out << line << '\n';
-        }
-    }
+    const std::vector<std::string> lines =
+        lore::bench::copy_corpus(args->source, args->limit, corpus);
     const auto n_passages = static_cast<double>(lines.size());
     std::printf("passages: %zu\n", lines.size());
     std::fflush(stdout);

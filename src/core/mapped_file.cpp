@@ -23,63 +23,73 @@ Status errno_status(const char* what, const std::filesystem::path& path, int err
     return Status::io_error(std::move(msg));
 }
 
-// Opens `path` for reading and returns its descriptor and size; it must be a regular file.
-Result<std::pair<int, std::size_t>> open_regular(const std::filesystem::path& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
+// An open regular file: its descriptor, closed when this goes, and its size.
+struct OpenFile {
+    explicit OpenFile(int descriptor) : fd(descriptor) {}
+
+    OpenFile(OpenFile&& other) noexcept : fd(other.fd), size(other.size) { other.fd = -1; }
+
+    OpenFile& operator=(OpenFile&&) = delete;
+    OpenFile(const OpenFile&) = delete;
+    OpenFile& operator=(const OpenFile&) = delete;
+
+    ~OpenFile() {
+        if (fd >= 0) {
+            ::close(fd);
+        }
+    }
+
+    int fd = -1;
+    std::size_t size = 0;
+};
+
+// Opens `path` for reading; it must be a regular file.
+Result<OpenFile> open_regular(const std::filesystem::path& path) {
+    OpenFile file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (file.fd < 0) {
         return errno_status("cannot open", path, errno);
     }
 
     struct stat st {};
 
-    if (::fstat(fd, &st) != 0) {
-        int err = errno;
-        ::close(fd);
-        return errno_status("cannot stat", path, err);
+    if (::fstat(file.fd, &st) != 0) {
+        return errno_status("cannot stat", path, errno);
     }
     if (!S_ISREG(st.st_mode)) {
-        ::close(fd);
         return Status::invalid_argument("file: '" + path.string() + "' is not a regular file");
     }
-    return std::pair<int, std::size_t>{fd, static_cast<std::size_t>(st.st_size)};
+    file.size = static_cast<std::size_t>(st.st_size);
+    return file;
 }
 
 }  // namespace
 
 Result<MappedFile> MappedFile::open(const std::filesystem::path& path) {
-    LORE_ASSIGN_OR_RETURN(auto opened, open_regular(path));
-    const int fd = opened.first;
+    LORE_ASSIGN_OR_RETURN(const OpenFile opened, open_regular(path));
     MappedFile file;
-    file.size_ = opened.second;
+    file.size_ = opened.size;
     if (file.size_ > 0) {
-        void* addr = ::mmap(nullptr, file.size_, PROT_READ, MAP_PRIVATE, fd, 0);
+        void* addr = ::mmap(nullptr, file.size_, PROT_READ, MAP_PRIVATE, opened.fd, 0);
         if (addr == MAP_FAILED) {
-            int err = errno;
-            ::close(fd);
-            return errno_status("cannot map", path, err);
+            return errno_status("cannot map", path, errno);
         }
         file.data_ = static_cast<const std::uint8_t*>(addr);
         file.is_mapped_ = true;
     }
-    ::close(fd);
     return file;
 }
 
 Result<MappedFile> MappedFile::read(const std::filesystem::path& path) {
-    LORE_ASSIGN_OR_RETURN(auto opened, open_regular(path));
-    const int fd = opened.first;
+    LORE_ASSIGN_OR_RETURN(const OpenFile opened, open_regular(path));
     MappedFile file;
-    file.size_ = opened.second;
+    file.size_ = opened.size;
     if (file.size_ == 0) {
-        ::close(fd);
         return file;
     }
     void* addr =
         ::mmap(nullptr, file.size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (addr == MAP_FAILED) {
-        int err = errno;
-        ::close(fd);
-        return errno_status("cannot allocate memory for", path, err);
+        return errno_status("cannot allocate memory for", path, errno);
     }
     file.data_ = static_cast<const std::uint8_t*>(addr);
     file.is_mapped_ = true;  // unmapped by release() from here on, also on the errors below
@@ -88,23 +98,20 @@ Result<MappedFile> MappedFile::read(const std::filesystem::path& path) {
     auto* dst = static_cast<std::uint8_t*>(addr);
     std::size_t done = 0;
     while (done < file.size_) {
-        const ssize_t n = ::read(fd, dst + done, file.size_ - done);
+        const ssize_t n = ::read(opened.fd, dst + done, file.size_ - done);
         if (n < 0 && errno == EINTR) {
             continue;
         }
-        if (n <= 0) {
-            int err = n < 0 ? errno : 0;
-            ::close(fd);
-            if (err != 0) {
-                return errno_status("cannot read", path, err);
-            }
+        if (n < 0) {
+            return errno_status("cannot read", path, errno);
+        }
+        if (n == 0) {
             return Status::io_error("file: '" + path.string() + "' ended at byte " +
                                     std::to_string(done) + " of " + std::to_string(file.size_) +
                                     " while being read");
         }
         done += static_cast<std::size_t>(n);
     }
-    ::close(fd);
     ::mprotect(addr, file.size_, PROT_READ);
     return file;
 }

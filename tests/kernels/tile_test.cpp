@@ -77,6 +77,47 @@ std::string label(const KernelSet& set, TensorType type, std::int64_t n_cols) {
            " n_cols=" + std::to_string(n_cols);
 }
 
+// Runs matmul_rows_q8 of `set` over rows [row_begin, row_end) of `w` for the n_tokens rows
+// of `x` and checks every output against the reference vec_dot within the budget, and that
+// the rows outside the range are untouched. Call through ASSERT_NO_FATAL_FAILURE.
+void expect_matmul_rows_q8_matches_reference(const KernelSet& set,
+                                             TensorType type,
+                                             const Weights& w,
+                                             const std::vector<float>& x,
+                                             std::int64_t n_tokens,
+                                             std::int64_t n_cols,
+                                             std::int64_t y_stride,
+                                             std::int64_t row_begin,
+                                             std::int64_t row_end) {
+    QuantizedActivations ref_xq;
+    ref_xq.quantize(type, x.data(), n_tokens, n_cols, reference_kernels());
+    QuantizedActivations xq;
+    xq.quantize(type, x.data(), n_tokens, n_cols, set);
+    std::vector<float> y(static_cast<std::size_t>(n_tokens * y_stride), kUntouched);
+
+    matmul_rows_q8(set, type, w.bytes.data(), w.row_bytes, xq, y.data(), y_stride, row_begin,
+                   row_end);
+
+    for (std::int64_t t = 0; t < n_tokens; ++t) {
+        const std::vector<float> xd =
+            dequantize_row(reference_kernels(), ref_xq.type(),
+                           static_cast<const std::uint8_t*>(ref_xq.row(t)), n_cols);
+        for (std::int64_t r = 0; r < y_stride; ++r) {
+            const float got = y[static_cast<std::size_t>(t * y_stride + r)];
+            if (r < row_begin || r >= row_end) {
+                ASSERT_EQ(got, kUntouched) << label(set, type, n_cols);
+                continue;
+            }
+            const float want = reference_kernels()[type].vec_dot(
+                w.bytes.data() + static_cast<std::size_t>(r) * w.row_bytes, ref_xq.row(t), n_cols);
+            const double budget =
+                kDotBudget * abs_dot(w.dequantized[static_cast<std::size_t>(r)], xd);
+            ASSERT_NEAR(got, want, budget)
+                << label(set, type, n_cols) << " tokens=" << n_tokens << " t " << t << " r " << r;
+        }
+    }
+}
+
 TEST(TileTest, AvxSetsHaveTilesForTheTargetTypes) {
     const KernelSet* set = kernels_for(Isa::kAvx512);
     if (set == nullptr) {
@@ -101,37 +142,9 @@ TEST(TileTest, MatmulQ8TilesMatchReferenceVecDotOnAwkwardShapes) {
             const Weights w = make_weights(type, n_rows, n_cols);
             for (std::int64_t n_tokens : token_counts) {
                 const std::vector<float> x = random_values(n_tokens * n_cols, 92, 3.0f);
-                QuantizedActivations ref_xq;
-                ref_xq.quantize(type, x.data(), n_tokens, n_cols, reference_kernels());
                 for (const KernelSet* set : sets) {
-                    QuantizedActivations xq;
-                    xq.quantize(type, x.data(), n_tokens, n_cols, *set);
-                    std::vector<float> y(static_cast<std::size_t>(n_tokens * y_stride), kUntouched);
-
-                    matmul_rows_q8(*set, type, w.bytes.data(), w.row_bytes, xq, y.data(), y_stride,
-                                   row_begin, row_end);
-
-                    for (std::int64_t t = 0; t < n_tokens; ++t) {
-                        const std::vector<float> xd =
-                            dequantize_row(reference_kernels(), ref_xq.type(),
-                                           static_cast<const std::uint8_t*>(ref_xq.row(t)), n_cols);
-                        for (std::int64_t r = 0; r < y_stride; ++r) {
-                            const float got = y[static_cast<std::size_t>(t * y_stride + r)];
-                            if (r < row_begin || r >= row_end) {
-                                ASSERT_EQ(got, kUntouched) << label(*set, type, n_cols);
-                                continue;
-                            }
-                            const float want = reference_kernels()[type].vec_dot(
-                                w.bytes.data() + static_cast<std::size_t>(r) * w.row_bytes,
-                                ref_xq.row(t), n_cols);
-                            const double budget =
-                                kDotBudget *
-                                abs_dot(w.dequantized[static_cast<std::size_t>(r)], xd);
-                            ASSERT_NEAR(got, want, budget)
-                                << label(*set, type, n_cols) << " tokens=" << n_tokens << " t " << t
-                                << " r " << r;
-                        }
-                    }
+                    ASSERT_NO_FATAL_FAILURE(expect_matmul_rows_q8_matches_reference(
+                        *set, type, w, x, n_tokens, n_cols, y_stride, row_begin, row_end));
                 }
             }
         }
@@ -260,51 +273,23 @@ TEST(PanelTest, MatmulQ8PanelsMatchReferenceVecDotOnAwkwardShapes) {
     const std::int64_t n_rows = 41;
     const std::int64_t row_begin = 2;
     const std::int64_t y_stride = n_rows + 1;
-    // 37 rows: two 16-row panels and a 5-row edge; 21 rows: a full panel and a 5-row one
-    // (float panels go in pairs, the second one partial).
-    for (const std::int64_t row_end : {39, 23})
-        for (TensorType type : kPanelTypes) {
-            const std::vector<const KernelSet*> sets = panel_sets(type);
-            for (std::int64_t n_cols : panel_row_lengths(type)) {
-                const Weights w = make_weights(type, n_rows, n_cols);
-                for (std::int64_t n_tokens : panel_token_counts(n_cols)) {
-                    const std::vector<float> x = random_values(n_tokens * n_cols, 93, 3.0f);
-                    QuantizedActivations ref_xq;
-                    ref_xq.quantize(type, x.data(), n_tokens, n_cols, reference_kernels());
-                    for (const KernelSet* set : sets) {
-                        QuantizedActivations xq;
-                        xq.quantize(type, x.data(), n_tokens, n_cols, *set);
-                        std::vector<float> y(static_cast<std::size_t>(n_tokens * y_stride),
-                                             kUntouched);
-
-                        matmul_rows_q8(*set, type, w.bytes.data(), w.row_bytes, xq, y.data(),
-                                       y_stride, row_begin, row_end);
-
-                        for (std::int64_t t = 0; t < n_tokens; ++t) {
-                            const std::vector<float> xd = dequantize_row(
-                                reference_kernels(), ref_xq.type(),
-                                static_cast<const std::uint8_t*>(ref_xq.row(t)), n_cols);
-                            for (std::int64_t r = 0; r < y_stride; ++r) {
-                                const float got = y[static_cast<std::size_t>(t * y_stride + r)];
-                                if (r < row_begin || r >= row_end) {
-                                    ASSERT_EQ(got, kUntouched) << label(*set, type, n_cols);
-                                    continue;
-                                }
-                                const float want = reference_kernels()[type].vec_dot(
-                                    w.bytes.data() + static_cast<std::size_t>(r) * w.row_bytes,
-                                    ref_xq.row(t), n_cols);
-                                const double budget =
-                                    kDotBudget *
-                                    abs_dot(w.dequantized[static_cast<std::size_t>(r)], xd);
-                                ASSERT_NEAR(got, want, budget)
-                                    << label(*set, type, n_cols) << " tokens=" << n_tokens << " t "
-                                    << t << " r " << r;
-                            }
-                        }
+    for (TensorType type : kPanelTypes) {
+        const std::vector<const KernelSet*> sets = panel_sets(type);
+        for (std::int64_t n_cols : panel_row_lengths(type)) {
+            const Weights w = make_weights(type, n_rows, n_cols);
+            for (std::int64_t n_tokens : panel_token_counts(n_cols)) {
+                const std::vector<float> x = random_values(n_tokens * n_cols, 93, 3.0f);
+                for (const KernelSet* set : sets) {
+                    // 37 rows: two 16-row panels and a 5-row edge; 21 rows: a full panel and
+                    // a 5-row one (float panels go in pairs, the second one partial).
+                    for (const std::int64_t row_end : {39, 23}) {
+                        ASSERT_NO_FATAL_FAILURE(expect_matmul_rows_q8_matches_reference(
+                            *set, type, w, x, n_tokens, n_cols, y_stride, row_begin, row_end));
                     }
                 }
             }
         }
+    }
 }
 
 // matmul_rows (f32 activations) hands float weights to the panel from kPanelMinTokens on;

@@ -214,6 +214,18 @@ protected:
 
     void TearDown() override { store_->set_chunk_observer(nullptr); }
 
+    // Replaces the writer with one that starts a new segment every `segment_docs` documents.
+    void use_writer_with_segment_docs(std::size_t segment_docs) {
+        store_->set_chunk_observer(nullptr);
+        LexicalWriterOptions options;
+        options.segment_docs = segment_docs;
+        writer_.reset();  // one rollback hook per connection: the new writer owns it
+        auto small = LexicalWriter::create(store_->db(), options);
+        ASSERT_TRUE(small.has_value()) << small.status().to_string();
+        writer_ = std::move(*small);
+        store_->set_chunk_observer(writer_.get());
+    }
+
     // Writes source `source_idx` with `n_docs` documents of 1-4 chunks, in one transaction.
     void write_source(int source_idx, int n_docs, int version) {
         std::mt19937 rng(static_cast<unsigned>(source_idx * 1000 + version));
@@ -327,14 +339,8 @@ TEST_F(LexicalIndexTest, MatchAfterTieredMergesAndOptimize) {
 }
 
 TEST_F(LexicalIndexTest, LargeTransactionWritesSeveralSegments) {
-    store_->set_chunk_observer(nullptr);
-    LexicalWriterOptions options;
-    options.segment_docs = 100;
-    auto small = LexicalWriter::create(store_->db(), options);
-    ASSERT_TRUE(small.has_value());
-    writer_.reset();  // one rollback hook per connection: the new writer owns it
-    writer_ = std::move(*small);
-    store_->set_chunk_observer(writer_.get());
+    use_writer_with_segment_docs(100);
+    ASSERT_FALSE(HasFatalFailure());
 
     write_source(0, 200, 0);
     write_source(1, 200, 0);
@@ -346,14 +352,8 @@ TEST_F(LexicalIndexTest, LargeTransactionWritesSeveralSegments) {
 }
 
 TEST_F(LexicalIndexTest, RollbackAfterAMidTransactionSegmentLeavesNothing) {
-    store_->set_chunk_observer(nullptr);
-    LexicalWriterOptions options;
-    options.segment_docs = 10;
-    writer_.reset();
-    auto small = LexicalWriter::create(store_->db(), options);
-    ASSERT_TRUE(small.has_value());
-    writer_ = std::move(*small);
-    store_->set_chunk_observer(writer_.get());
+    use_writer_with_segment_docs(10);
+    ASSERT_FALSE(HasFatalFailure());
     write_source(0, 30, 0);
     const std::int64_t n_segments = count("SELECT count(*) FROM lex_segments");
     {
