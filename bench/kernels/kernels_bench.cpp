@@ -102,15 +102,30 @@ void matmul_q8(benchmark::State& state, const KernelSet* set, TensorType type) {
         static_cast<double>(state.iterations() * kBatchTokens), benchmark::Counter::kIsRate);
 }
 
-// One token against a [n_rows, n_cols] matrix of a real model's shape (generation): the
-// vec_dot loop of matmul_rows_q8 (`pairs`) against the tile kernel with one token (`tile`,
-// four rows per micro-tile sharing the activation loads). GB/s of weights.
+// How one token meets a weight matrix in gemv_q8.
+enum class GemvPath {
+    kPairs,   // vec_dot per row
+    kTile,    // the tile kernel with one token: four rows per micro-tile share activations
+    kPacked,  // the matrix packed at load (pack_rows) and vec_dot_packed: 16 rows per vector
+};
+
+const char* gemv_path_name(GemvPath path) {
+    switch (path) {
+        case GemvPath::kPairs: return "pairs";
+        case GemvPath::kTile: return "tile";
+        case GemvPath::kPacked: return "packed";
+    }
+    return "?";
+}
+
+// One token against a [n_rows, n_cols] matrix of a real model's shape (generation), along
+// `path`. GB/s of weights.
 void gemv_q8(benchmark::State& state,
              const KernelSet* set,
              TensorType type,
              std::int64_t n_rows,
              std::int64_t n_cols,
-             bool use_tile) {
+             GemvPath path) {
     const std::size_t row_bytes = tensor_row_bytes(type, n_cols);
     std::vector<std::uint8_t> w(row_bytes * static_cast<std::size_t>(n_rows));
     const std::vector<float> row = random_values(n_cols, 1);
@@ -124,8 +139,15 @@ void gemv_q8(benchmark::State& state,
     xq.quantize(type, x.data(), 1, n_cols, *set);
     const VecDotFn vec_dot = (*set)[type].vec_dot;
     const VecDotTileFn tile = (*set)[type].vec_dot_tile;
+    if (path == GemvPath::kPacked) {
+        std::vector<std::uint8_t> packed(w.size());
+        pack_rows(type, w.data(), row_bytes, n_rows, packed.data());
+        w.swap(packed);
+    }
     for (auto _ : state) {
-        if (use_tile) {
+        if (path == GemvPath::kPacked) {
+            matmul_packed_q8(*set, type, w.data(), row_bytes, xq, y.data(), n_rows, 0, n_rows);
+        } else if (path == GemvPath::kTile) {
             tile(w.data(), row_bytes, n_rows, xq.row(0), xq.row_bytes(), 1, y.data(), n_rows,
                  n_cols);
         } else {
@@ -209,15 +231,23 @@ void register_all() {
             }
             // A 2048-wide matrix of ~256 MB: far beyond L3, so GB/s compare with
             // lore_bench_bandwidth (generation of models larger than the cache).
+            std::vector<GemvPath> paths = {GemvPath::kPairs, GemvPath::kTile};
+            if (should_pack(*set, type, 1536, 2048)) {
+                paths.push_back(GemvPath::kPacked);
+            }
             if (type == TensorType::kQ8_0 || type == TensorType::kQ4_0 ||
+                type == TensorType::kQ4_K || type == TensorType::kQ6_K ||
                 type == TensorType::kF16) {
-                const std::int64_t dram_rows = static_cast<std::int64_t>(
-                    (std::size_t{256} << 20) / tensor_row_bytes(type, 2048));
-                for (bool use_tile : {false, true}) {
-                    std::string name = use_tile ? "gemv_dram_tile" : "gemv_dram_pairs";
+                const std::int64_t dram_rows =
+                    static_cast<std::int64_t>((std::size_t{256} << 20) /
+                                              tensor_row_bytes(type, 2048)) /
+                    kPackRows * kPackRows;
+                for (GemvPath path : paths) {
+                    std::string name = "gemv_dram_";
+                    name.append(gemv_path_name(path));
                     name.append(suffix);
                     benchmark::RegisterBenchmark(name.c_str(), gemv_q8, set, type, dram_rows,
-                                                 std::int64_t{2048}, use_tile)
+                                                 std::int64_t{2048}, path)
                         ->Unit(benchmark::kMillisecond)
                         ->UseRealTime();
                 }
@@ -228,13 +258,14 @@ void register_all() {
                 if (n_cols % tensor_type_traits(type).block_size != 0) {
                     continue;
                 }
-                for (bool use_tile : {false, true}) {
-                    std::string name = use_tile ? "gemv_q8_tile" : "gemv_q8_pairs";
+                for (GemvPath path : paths) {
+                    std::string name = "gemv_q8_";
+                    name.append(gemv_path_name(path));
                     name.append(suffix);
                     name.append("/");
                     name.append(std::to_string(n_cols));
                     benchmark::RegisterBenchmark(name.c_str(), gemv_q8, set, type,
-                                                 std::int64_t{1536}, n_cols, use_tile)
+                                                 std::int64_t{1536}, n_cols, path)
                         ->Unit(benchmark::kMicrosecond);
                 }
             }

@@ -121,6 +121,11 @@ public:
     Result<std::vector<float>> get_float_array(std::string_view key) const;  // f32/f64 elements
     Result<std::vector<std::int64_t>> get_int_array(std::string_view key) const;
 
+    // Drops the whole pages inside `bytes` (tensor data of this file that nothing will read
+    // again, e.g. weights re-laid elsewhere) from memory: a mapped file would read them from
+    // disk again, a read one returns zeros, parse()'s borrowed bytes are left alone.
+    void release_pages(std::span<const std::uint8_t> bytes) const;
+
 private:
     struct Impl;
     explicit GgufFile(std::unique_ptr<Impl> impl);

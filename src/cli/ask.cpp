@@ -15,7 +15,7 @@ namespace {
 
 struct AskArgs {
     std::string model_path;
-    bool no_mmap = false;
+    LoadFlags load;
     std::string kb_dir;
     std::string gate = "confidence";
     std::string calibration_path;
@@ -84,7 +84,7 @@ int run_ask(const AskArgs& args) {
         apply_budget(options.calibration, options.gate, args.budget);
     }
     Result<std::shared_ptr<const Model>> model =
-        Model::load(args.model_path, model_options(args.no_mmap));
+        Model::load(args.model_path, model_options(args.load));
     if (!model.has_value()) {
         return fail(model.status());
     }
@@ -149,7 +149,7 @@ void add_ask_command(CLI::App& app, CommandContext& ctx) {
         "the model's own knowledge is not enough");
     cmd->add_option("question", args->question, "The question")->required();
     cmd->add_option("-m,--model", args->model_path, "GGUF model file")->required();
-    add_no_mmap_flag(cmd, &args->no_mmap);
+    add_load_flags(cmd, &args->load);
     cmd->add_option("--kb", args->kb_dir, "Knowledge-base directory (none: closed-book only)");
     cmd->add_option("--gate", args->gate,
                     "never | always | confidence | thrust | reflect | compare")

@@ -20,7 +20,7 @@ namespace {
 
 struct BenchArgs {
     std::string model_path;
-    bool no_mmap = false;
+    LoadFlags load;
     std::vector<int> threads = {0};
     int n_prompt = 512;
     int n_gen = 128;
@@ -69,7 +69,7 @@ Result<double> run_once(Session& session, int n_prompt, int n_gen, std::int32_t 
 
 int run_bench(const BenchArgs& args) {
     Result<std::shared_ptr<const Model>> model =
-        Model::load(args.model_path, model_options(args.no_mmap));
+        Model::load(args.model_path, model_options(args.load));
     if (!model.has_value()) {
         std::fprintf(stderr, "lore bench: %s\n", model.status().to_string().c_str());
         return model.status().to_exit_code();
@@ -156,7 +156,7 @@ void add_bench_command(CLI::App& app, CommandContext& ctx) {
                            "Measure prompt-processing (pp) and generation (tg) tokens per second, "
                            "printed like llama-bench");
     cmd->add_option("-m,--model", args->model_path, "GGUF model file")->required();
-    add_no_mmap_flag(cmd, &args->no_mmap);
+    add_load_flags(cmd, &args->load);
     cmd->add_option("-t,--threads", args->threads, "Thread counts, comma-separated (0: all cores)")
         ->delimiter(',')
         ->capture_default_str();

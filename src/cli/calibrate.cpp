@@ -15,7 +15,7 @@ namespace {
 
 struct CalibrateArgs {
     std::string model_path;
-    bool no_mmap = false;
+    LoadFlags load;
     std::string kb_dir;
     std::string data_path;
     std::string out_path;
@@ -32,7 +32,7 @@ int run_calibrate(const CalibrateArgs& args) {
         return fail(data.status());
     }
     Result<std::shared_ptr<const Model>> model =
-        Model::load(args.model_path, model_options(args.no_mmap));
+        Model::load(args.model_path, model_options(args.load));
     if (!model.has_value()) {
         return fail(model.status());
     }
@@ -85,7 +85,7 @@ void add_calibrate_command(CLI::App& app, CommandContext& ctx) {
     CLI::App* cmd = app.add_subcommand(
         "calibrate", "Fit the gates' thresholds on labelled questions and write CAL.json");
     cmd->add_option("-m,--model", args->model_path, "GGUF model file")->required();
-    add_no_mmap_flag(cmd, &args->no_mmap);
+    add_load_flags(cmd, &args->load);
     cmd->add_option("--kb", args->kb_dir, "Knowledge-base directory");
     cmd->add_option("--data", args->data_path, "Labelled questions (JSONL: id, question, answers)")
         ->required();

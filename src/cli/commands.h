@@ -9,16 +9,25 @@
 
 namespace lore::cli {
 
-// --no-mmap, for every command that runs a decoder model.
-inline void add_no_mmap_flag(CLI::App* cmd, bool* no_mmap) {
-    cmd->add_flag("--no-mmap", *no_mmap,
+// How a command that runs a decoder model loads it: --no-mmap and --no-pack.
+struct LoadFlags {
+    bool no_mmap = false;
+    bool no_pack = false;
+};
+
+inline void add_load_flags(CLI::App* cmd, LoadFlags* flags) {
+    cmd->add_flag("--no-mmap", flags->no_mmap,
                   "Read the weights into memory in 2 MB pages instead of mapping the file: a "
                   "slower start, faster generation on large models, no sharing between processes");
+    cmd->add_flag("--no-pack", flags->no_pack,
+                  "Keep quantized weights in the file's layout instead of re-laying them for the "
+                  "kernels at load (slower generation; for comparisons)");
 }
 
-inline ModelOptions model_options(bool no_mmap) {
+inline ModelOptions model_options(const LoadFlags& flags) {
     ModelOptions options;
-    options.use_mmap = !no_mmap;
+    options.use_mmap = !flags.no_mmap;
+    options.pack_weights = !flags.no_pack;
     return options;
 }
 

@@ -20,7 +20,7 @@ namespace {
 
 struct EvalArgs {
     std::string model_path;
-    bool no_mmap = false;
+    LoadFlags load;
     std::string kb_dir;
     std::vector<std::string> data_paths;
     std::string gate;
@@ -87,7 +87,7 @@ int run_eval_command(const EvalArgs& args) {
         ask_options.calibration = std::move(cal).value();
     }
     Result<std::shared_ptr<const Model>> model =
-        Model::load(args.model_path, model_options(args.no_mmap));
+        Model::load(args.model_path, model_options(args.load));
     if (!model.has_value()) {
         return fail(model.status());
     }
@@ -146,7 +146,7 @@ void add_eval_command(CLI::App& app, CommandContext& ctx) {
     CLI::App* cmd = app.add_subcommand(
         "eval", "Run the retrieval gates over labelled questions and write a report");
     cmd->add_option("-m,--model", args->model_path, "GGUF model file")->required();
-    add_no_mmap_flag(cmd, &args->no_mmap);
+    add_load_flags(cmd, &args->load);
     cmd->add_option("--kb", args->kb_dir, "Knowledge-base directory")->required();
     cmd->add_option("--data", args->data_paths, "Questions (JSONL; repeatable)")->required();
     cmd->add_option("--gate", args->gate, "Evaluate one gate");

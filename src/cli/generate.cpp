@@ -15,7 +15,7 @@ namespace {
 
 struct GenerateArgs {
     std::string model_path;
-    bool no_mmap = false;
+    LoadFlags load;
     std::string prompt;
     std::string system;
     int n_predict = 128;
@@ -63,7 +63,7 @@ std::string printable_piece(const Tokenizer& tokenizer, TokenId id) {
 
 int run_generate(const GenerateArgs& args) {
     Result<std::shared_ptr<const Model>> model =
-        Model::load(args.model_path, model_options(args.no_mmap));
+        Model::load(args.model_path, model_options(args.load));
     if (!model.has_value()) {
         std::fprintf(stderr, "lore generate: %s\n", model.status().to_string().c_str());
         return model.status().to_exit_code();
@@ -155,7 +155,7 @@ void add_generate_command(CLI::App& app, CommandContext& ctx) {
                            "Continue a prompt with a GGUF model, streaming tokens as they come "
                            "(greedy unless a sampling option is given)");
     cmd->add_option("-m,--model", args->model_path, "GGUF model file")->required();
-    add_no_mmap_flag(cmd, &args->no_mmap);
+    add_load_flags(cmd, &args->load);
     cmd->add_option("-p,--prompt", args->prompt, "Prompt text")->required();
     cmd->add_option("-n,--n-predict", args->n_predict, "Maximum tokens to generate")
         ->capture_default_str()

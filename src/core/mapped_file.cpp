@@ -156,4 +156,59 @@ void MappedFile::release() {
     is_mapped_ = false;
 }
 
+void MappedFile::release_pages(std::span<const std::uint8_t> range) const {
+    if (!is_mapped_ || range.empty()) {
+        return;
+    }
+    const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const auto begin = reinterpret_cast<std::uintptr_t>(range.data());
+    const std::uintptr_t first = (begin + page - 1) / page * page;
+    const std::uintptr_t last = (begin + range.size()) / page * page;
+    if (first < last) {
+        // Advice only: when it fails, the pages simply stay.
+        ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+    }
+}
+
+Result<PageBuffer> PageBuffer::allocate(std::size_t size, std::string_view what) {
+    PageBuffer buffer;
+    if (size == 0) {
+        return buffer;
+    }
+    void* addr = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (addr == MAP_FAILED) {
+        return Status::resource_exhausted("memory: cannot allocate " + std::to_string(size) +
+                                          " bytes for " + std::string(what) + ": " +
+                                          std::strerror(errno));
+    }
+    ::madvise(addr, size, MADV_HUGEPAGE);  // a hint; correct without it
+    buffer.data_ = static_cast<std::uint8_t*>(addr);
+    buffer.size_ = size;
+    return buffer;
+}
+
+PageBuffer::PageBuffer(PageBuffer&& other) noexcept : data_(other.data_), size_(other.size_) {
+    other.data_ = nullptr;
+    other.size_ = 0;
+}
+
+PageBuffer& PageBuffer::operator=(PageBuffer&& other) noexcept {
+    if (this != &other) {
+        if (data_ != nullptr) {
+            ::munmap(data_, size_);
+        }
+        data_ = other.data_;
+        size_ = other.size_;
+        other.data_ = nullptr;
+        other.size_ = 0;
+    }
+    return *this;
+}
+
+PageBuffer::~PageBuffer() {
+    if (data_ != nullptr) {
+        ::munmap(data_, size_);
+    }
+}
+
 }  // namespace lore

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <span>
+#include <string_view>
 
 #include "lore/result.h"
 
@@ -41,12 +42,42 @@ public:
 
     std::size_t size() const { return size_; }
 
+    // Drops the whole pages inside `range` (a part of bytes()) from this process's memory;
+    // the caller promises not to read them again. A map would read them from the file again;
+    // read()'s memory would read back as zeros. Borrowed bytes are left alone. Loading
+    // uses it once the weights have been re-laid elsewhere, so that both copies never add up.
+    void release_pages(std::span<const std::uint8_t> range) const;
+
 private:
     void release();
 
     const std::uint8_t* data_ = nullptr;
     std::size_t size_ = 0;
     bool is_mapped_ = false;  // true when data_ came from mmap and must be unmapped
+};
+
+// Private, zero-filled memory of a fixed size in transparent huge pages when the kernel
+// grants them (2 MB pages: a pass over it misses the TLB far less than over a file map).
+// Holds the weights that loading re-lays for the kernels. Move-only; unmapped on destruction.
+class PageBuffer {
+public:
+    // Fails with kResourceExhausted naming `what` and the size when memory is short.
+    static Result<PageBuffer> allocate(std::size_t size, std::string_view what);
+
+    PageBuffer() = default;
+    PageBuffer(PageBuffer&& other) noexcept;
+    PageBuffer& operator=(PageBuffer&& other) noexcept;
+    PageBuffer(const PageBuffer&) = delete;
+    PageBuffer& operator=(const PageBuffer&) = delete;
+    ~PageBuffer();
+
+    std::uint8_t* data() const { return data_; }
+
+    std::size_t size() const { return size_; }
+
+private:
+    std::uint8_t* data_ = nullptr;
+    std::size_t size_ = 0;
 };
 
 }  // namespace lore

@@ -609,6 +609,10 @@ Status wrong_type(std::string_view key, const Value& value, std::string_view exp
 
 }  // namespace
 
+void GgufFile::release_pages(std::span<const std::uint8_t> bytes) const {
+    impl_->file.release_pages(bytes);
+}
+
 Result<std::string_view> GgufFile::get_string(std::string_view key) const {
     const Value* value = find(key);
     if (value == nullptr) {

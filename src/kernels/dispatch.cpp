@@ -77,6 +77,7 @@ KernelSets make_sets() {
         x86::fill_avx512_kernels(sets.avx512);
         x86::fill_avx512_tile_kernels(sets.avx512);
         x86::fill_avx512_panel_kernels(sets.avx512);
+        x86::fill_avx512_packed_kernels(sets.avx512);
         x86::fill_avx512_attention_kernels(sets.avx512);
     }
 #endif

@@ -71,6 +71,18 @@ using VecDotPanelFn = void (*)(const void* w,
                                std::int64_t y_stride,
                                std::int64_t n);
 
+// One token against packed weights (pack_rows): y[r] = vec_dot(W row r, x) for the
+// kPackRows * n_panels rows of n_panels consecutive panels starting at `panels`. x: one
+// activation row in the type's vec_dot_type; x_sums: its Q8_0BlockSums when that type is Q8_0
+// (else unused). REQUIRES n <= kPackMaxCols.
+using VecDotPackedFn = void (*)(const void* panels,
+                                std::size_t w_row_bytes,
+                                std::int64_t n_panels,
+                                const void* x,
+                                const Q8_0BlockSum* x_sums,
+                                float* y,
+                                std::int64_t n);
+
 struct TypeKernels {
     DequantizeFn dequantize = nullptr;
     QuantizeFn quantize = nullptr;
@@ -84,6 +96,9 @@ struct TypeKernels {
     // Used by matmul_rows_q8 instead of vec_dot_tile for kPanelMinTokens tokens or more;
     // nullptr where a set has none.
     VecDotPanelFn vec_dot_panel = nullptr;
+    // One token against weights re-laid by pack_rows (see "Packed weights" below); nullptr
+    // where a set has none, and then weights of this type are not worth packing.
+    VecDotPackedFn vec_dot_packed = nullptr;
 };
 
 // f32 helpers of attention (see dot_f32, axpy_f32 and attention_head below).
@@ -287,5 +302,68 @@ void matmul_rows_q8(TensorType type,
                     std::int64_t y_stride,
                     std::int64_t row_begin,
                     std::int64_t row_end);
+
+// ---- Packed weights ----
+//
+// Generation reads every weight once per token, so its speed is the memory bandwidth only if
+// decoding a block costs less than loading it. In the file's layout it does not: a Q4_K row's
+// six-bit scales are unpacked per row and super-block, and one token against four rows left
+// the kernels compute-bound at 60-79 % of the bandwidth. pack_rows re-lays a matrix once, at
+// load, in panels of kPackRows rows: within a panel, block b of all 16 rows is stored as its
+// fp16 fields (16 values each) followed by its remaining bytes as 4-byte words, word k of
+// the 16 rows side by side (64 bytes: one vector, one lane per row). A kernel then decodes
+// 16 rows with each vector operation and multiplies them with one broadcast of 4 activation
+// bytes (vpdpbusd), with no horizontal sums. The panel of rows [16p, 16p + 16) occupies the
+// same bytes as those rows did: offset 16p * w_row_bytes, same total size.
+inline constexpr std::int64_t kPackRows = 16;
+// The widest row packed kernels take (their per-call activation tables live on the stack).
+inline constexpr std::int64_t kPackMaxCols = 65536;
+
+// Whether `type` has a packed layout (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, ...).
+bool has_packed_layout(TensorType type);
+
+// Whether a [n_rows, n_cols] matrix of `type` should be packed for `set`: the set has a
+// vec_dot_packed kernel for the type, n_rows is a multiple of kPackRows and n_cols at most
+// kPackMaxCols.
+bool should_pack(const KernelSet& set, TensorType type, std::int64_t n_rows, std::int64_t n_cols);
+
+// Re-lays n_rows rows (a multiple of kPackRows) of `type`, w_row_bytes apart at `src`, into
+// `dst` (n_rows * w_row_bytes bytes, not overlapping src). REQUIRES has_packed_layout(type).
+void pack_rows(
+    TensorType type, const void* src, std::size_t w_row_bytes, std::int64_t n_rows, void* dst);
+
+// The inverse for rows [row_begin, row_begin + n_rows) of a packed matrix: writes them in the
+// file's layout to dst, w_row_bytes apart.
+void unpack_rows(TensorType type,
+                 const void* packed,
+                 std::size_t w_row_bytes,
+                 std::int64_t row_begin,
+                 std::int64_t n_rows,
+                 void* dst);
+
+// matmul_rows_q8 and matmul_rows for packed weights (row_begin a multiple of kPackRows).
+// One token goes through the set's vec_dot_packed; anything else unpacks a panel at a time
+// into a per-thread buffer and runs the unpacked kernels on it (the unpacking costs a copy
+// of 16 rows per call, small against a prompt batch's work).
+void matmul_packed_q8(const KernelSet& set,
+                      TensorType type,
+                      const void* packed,
+                      std::size_t w_row_bytes,
+                      const QuantizedActivations& xq,
+                      float* y,
+                      std::int64_t y_stride,
+                      std::int64_t row_begin,
+                      std::int64_t row_end);
+void matmul_packed(const KernelSet& set,
+                   TensorType type,
+                   const void* packed,
+                   std::size_t w_row_bytes,
+                   std::int64_t n_cols,
+                   const float* x,
+                   std::int64_t n_tokens,
+                   float* y,
+                   std::int64_t y_stride,
+                   std::int64_t row_begin,
+                   std::int64_t row_end);
 
 }  // namespace lore::kernels

@@ -55,10 +55,12 @@ std::string file_type_label(std::int64_t file_type) {
 TransformerModel::TransformerModel(gguf::GgufFile file,
                                    HParams hparams,
                                    ModelWeights weights,
+                                   PageBuffer packed,
                                    std::unique_ptr<Tokenizer> tokenizer)
     : file_(std::move(file)),
       hparams_(std::move(hparams)),
       weights_(std::move(weights)),
+      packed_(std::move(packed)),
       tokenizer_(std::move(tokenizer)) {
     if (Result<std::string_view> tmpl = file_.get_string("tokenizer.chat_template");
         tmpl.has_value()) {
@@ -119,8 +121,13 @@ Result<std::shared_ptr<const Model>> Model::load(const std::filesystem::path& pa
                                   " tokens but token_embd.weight has " +
                                   std::to_string(hparams.n_vocab) + " rows");
     }
+    PageBuffer packed;
+    if (options.pack_weights) {
+        LORE_ASSIGN_OR_RETURN(packed, model::pack_weights(file, weights));
+    }
     return std::shared_ptr<const Model>(std::make_shared<model::TransformerModel>(
-        std::move(file), std::move(hparams), std::move(weights), std::move(tokenizer)));
+        std::move(file), std::move(hparams), std::move(weights), std::move(packed),
+        std::move(tokenizer)));
 }
 
 }  // namespace lore

@@ -17,15 +17,19 @@
 #include "lore/tensor_type.h"
 #include "lore/tokenizer.h"
 
+#include "core/mapped_file.h"
+
 namespace lore::model {
 
-// A 2-D weight [n_rows, n_cols] in the file: row r starts at data + r * row_bytes.
+// A 2-D weight [n_rows, n_cols]: in the file's layout, row r starts at data + r * row_bytes;
+// when `packed`, data is in the kernels' packed layout (kernels::pack_rows), same size.
 struct WeightMatrix {
     TensorType type = TensorType::kF32;
     const std::uint8_t* data = nullptr;
     std::int64_t n_rows = 0;
     std::int64_t n_cols = 0;
     std::size_t row_bytes = 0;
+    bool packed = false;
 };
 
 struct LayerWeights {
@@ -54,6 +58,7 @@ public:
     TransformerModel(gguf::GgufFile file,
                      HParams hparams,
                      ModelWeights weights,
+                     PageBuffer packed,
                      std::unique_ptr<Tokenizer> tokenizer);
 
     const HParams& hparams() const override { return hparams_; }
@@ -76,6 +81,7 @@ private:
     gguf::GgufFile file_;
     HParams hparams_;
     ModelWeights weights_;
+    PageBuffer packed_;  // the matrices weights_ marks packed
     std::unique_ptr<Tokenizer> tokenizer_;
     std::string chat_template_;
     std::uint64_t n_params_ = 0;
@@ -86,5 +92,10 @@ private:
 // One function per family, listed in the registry in model.cpp.
 Result<HParams> read_llama_hparams(const gguf::GgufFile& file, std::string_view arch);
 Result<ModelWeights> bind_llama_weights(const gguf::GgufFile& file, const HParams& hparams);
+
+// Packs every matrix of `weights` that the active kernels have a packed kernel for into one
+// buffer, repoints those matrices there (packed = true; a tied token_embd too) and releases
+// their bytes in `file`: afterwards read them only through `weights`.
+Result<PageBuffer> pack_weights(const gguf::GgufFile& file, ModelWeights& weights);
 
 }  // namespace lore::model

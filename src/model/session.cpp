@@ -193,21 +193,42 @@ private:
             std::size_t product_idx = 0;
             for (const Product& p : products) {
                 const WeightMatrix& w = *p.w;
-                const std::int64_t chunk = (w.n_rows + n_threads - 1) / n_threads;
+                // Packed matrices are split at whole panels.
+                const std::int64_t unit = w.packed ? kernels::kPackRows : 1;
+                const std::int64_t n_units = (w.n_rows + unit - 1) / unit;
+                const std::int64_t chunk = (n_units + n_threads - 1) / n_threads * unit;
                 const std::int64_t begin = std::min<std::int64_t>(w.n_rows, chunk * thread_idx);
                 const std::int64_t end = std::min<std::int64_t>(w.n_rows, begin + chunk);
                 if (begin < end) {
-                    if (quantize_activations_) {
-                        kernels::matmul_rows_q8(w.type, w.data, w.row_bytes, *xq[product_idx], p.y,
-                                                w.n_rows, begin, end);
-                    } else {
-                        kernels::matmul_rows(w.type, w.data, w.row_bytes, w.n_cols, x, n_tokens,
-                                             p.y, w.n_rows, begin, end);
-                    }
+                    matmul_range(w, x, n_tokens, xq[product_idx], p.y, begin, end);
                 }
                 ++product_idx;
             }
         });
+    }
+
+    // Rows [begin, end) of Y = X W^T: through the quantized activations xq when given, else
+    // against f32 activations.
+    static void matmul_range(const WeightMatrix& w,
+                             const float* x,
+                             std::int64_t n_tokens,
+                             const kernels::QuantizedActivations* xq,
+                             float* y,
+                             std::int64_t begin,
+                             std::int64_t end) {
+        const kernels::KernelSet& set = kernels::active_kernels();
+        if (xq != nullptr && w.packed) {
+            kernels::matmul_packed_q8(set, w.type, w.data, w.row_bytes, *xq, y, w.n_rows, begin,
+                                      end);
+        } else if (xq != nullptr) {
+            kernels::matmul_rows_q8(set, w.type, w.data, w.row_bytes, *xq, y, w.n_rows, begin, end);
+        } else if (w.packed) {
+            kernels::matmul_packed(set, w.type, w.data, w.row_bytes, w.n_cols, x, n_tokens, y,
+                                   w.n_rows, begin, end);
+        } else {
+            kernels::matmul_rows_with(set, w.type, w.data, w.row_bytes, w.n_cols, x, n_tokens, y,
+                                      w.n_rows, begin, end);
+        }
     }
 
     void matmul(const WeightMatrix& w, const float* x, std::int64_t n_tokens, float* y) {
@@ -258,15 +279,16 @@ private:
     std::int64_t n_kv_ = 0;  // n_head_kv * head_dim
     std::int32_t n_past_ = 0;
 
-    std::vector<float> x_;     // [n_batch, n_embd] residual stream
-    std::vector<float> h_;     // [n_batch, n_embd] normalised input of a sub-block
-    std::vector<float> tmp_;   // [n_batch, n_embd] sub-block output
-    std::vector<float> q_;     // [n_batch, n_q]
-    std::vector<float> k_;     // [n_batch, n_kv]
-    std::vector<float> v_;     // [n_batch, n_kv]
-    std::vector<float> attn_;  // [n_batch, n_q]
-    std::vector<float> gate_;  // [n_batch, n_ff]
-    std::vector<float> up_;    // [n_batch, n_ff]
+    std::vector<float> x_;                // [n_batch, n_embd] residual stream
+    std::vector<std::uint8_t> embd_row_;  // one row of a packed token_embd, unpacked
+    std::vector<float> h_;                // [n_batch, n_embd] normalised input of a sub-block
+    std::vector<float> tmp_;              // [n_batch, n_embd] sub-block output
+    std::vector<float> q_;                // [n_batch, n_q]
+    std::vector<float> k_;                // [n_batch, n_kv]
+    std::vector<float> v_;                // [n_batch, n_kv]
+    std::vector<float> attn_;             // [n_batch, n_q]
+    std::vector<float> gate_;             // [n_batch, n_ff]
+    std::vector<float> up_;               // [n_batch, n_ff]
     // Queries handled together by one attention job (bounds the scratch below).
     static constexpr std::int64_t kQueryChunk = 64;
     std::vector<float> scores_;         // [n_threads][kQueryChunk, n_ctx] attention weights
@@ -330,9 +352,16 @@ void TransformerSession::forward(std::span<const TokenId> tokens,
     const kernels::KernelSet& ks = kernels::active_kernels();
 
     for (std::int64_t t = 0; t < n_tokens; ++t) {
+        const auto token = static_cast<std::int64_t>(tokens[static_cast<std::size_t>(t)]);
         const std::uint8_t* row =
-            w.token_embd.data +
-            static_cast<std::size_t>(tokens[static_cast<std::size_t>(t)]) * w.token_embd.row_bytes;
+            w.token_embd.data + static_cast<std::size_t>(token) * w.token_embd.row_bytes;
+        if (w.token_embd.packed) {
+            // A tied embedding table is packed for the output product: gather the row.
+            embd_row_.resize(w.token_embd.row_bytes);
+            kernels::unpack_rows(w.token_embd.type, w.token_embd.data, w.token_embd.row_bytes,
+                                 token, 1, embd_row_.data());
+            row = embd_row_.data();
+        }
         ks[w.token_embd.type].dequantize(row, x_.data() + t * n_embd, n_embd);
     }
     capture_hidden(0, n_tokens);

@@ -12,6 +12,7 @@ void fill_avx2_quant_kernels(KernelSet& set);        // avx2_quants.cpp: Q4_0 ..
 void fill_avx512_kernels(KernelSet& set);            // avx512_kernels.cpp
 void fill_avx512_tile_kernels(KernelSet& set);       // avx512_tiles.cpp: vec_dot_tile entries
 void fill_avx512_panel_kernels(KernelSet& set);      // avx512_panels.cpp: vec_dot_panel entries
+void fill_avx512_packed_kernels(KernelSet& set);     // avx512_packed.cpp: vec_dot_packed
 void fill_avx512_attention_kernels(KernelSet& set);  // avx512_attention.cpp
 
 }  // namespace lore::kernels::x86

@@ -1,0 +1,331 @@
+// AVX-512 (F, BW, VL, VNNI) vec_dot_packed kernels: one token against panels of 16 rows in
+// the packed layout (kernels.h, "Packed weights"; packed.cpp). Every vector holds one value
+// group of 16 rows (lane = row), so a panel's 16 sums build up in one register:
+//   - a word of 4 weight levels per row meets the 4 matching activation bytes, broadcast to
+//     every lane, in one vpdpbusd (unsigned levels x signed activations -> int32);
+//   - levels are used unsigned; their offset (Q4_0: 8, Q8_0: 128, Q6_K: 32) is removed
+//     exactly by starting the int32 sums at -offset * sum(x) of the block or sub-block;
+//   - K-quant sub-block scales multiply the int32 sums (vpmulld) before one conversion per
+//     super-block; Q4_K's mins meet the 32-value sums of the activations in vpdpwssd.
+// Results equal the file-layout vec_dot up to f32 summation order (tests/kernels/packed_test).
+// Only reached through dispatch.cpp after CPUID said avx512f/bw/vl/vnni.
+#include <cstring>
+
+#include <immintrin.h>
+
+#include "kernels/blocks.h"
+#include "kernels/x86/x86_kernels.h"
+
+namespace lore::kernels::x86 {
+namespace {
+
+constexpr std::size_t kLanes = 16;  // kPackRows
+static_assert(kPackRows == static_cast<std::int64_t>(kLanes));
+
+inline __m512i load512(const std::uint8_t* p) {
+    return _mm512_loadu_si512(p);
+}
+
+inline __m512 halves16(const std::uint8_t* p) {
+    return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+}
+
+// The 4 activation bytes starting at p, in every lane.
+inline __m512i broadcast4(const void* p) {
+    std::int32_t v = 0;
+    std::memcpy(&v, p, sizeof(v));
+    return _mm512_set1_epi32(v);
+}
+
+// Panels are read as one sequential stream (the next panel follows the last block of this
+// one); the hardware prefetchers alone left it at 60-70 % of the bandwidth from DRAM.
+// Each block prefetches the bytes kPrefetchBytes ahead of itself.
+constexpr std::size_t kPrefetchBytes = 6144;
+
+template <std::size_t kBytes>
+inline void prefetch_block(const std::uint8_t* block) {
+    for (std::size_t i = 0; i < kBytes; i += 64) {
+        _mm_prefetch(reinterpret_cast<const char*>(block + kPrefetchBytes + i), _MM_HINT_T0);
+    }
+}
+
+inline void store16(float* y, __m512 v) {
+    _mm512_storeu_ps(y, v);
+}
+
+// ---- Q4_0 and Q8_0 (Q8_0 activations) ----
+//
+// Panel block: 16 fp16 d, then words k of the 16 rows. Q4_0: 4 words; byte j of a row's
+// qs holds value j (low nibble) and j + 16 (high nibble), so word k's low nibbles are values
+// 4k..4k+3 and its high nibbles 16+4k..16+4k+3. Q8_0: 8 words of signed levels, made
+// unsigned by flipping the sign bit (q + 128).
+
+void packed_q4_0(const void* panels,
+                 std::size_t w_row_bytes,
+                 std::int64_t n_panels,
+                 const void* x,
+                 const Q8_0BlockSum* x_sums,
+                 float* y,
+                 std::int64_t n) {
+    constexpr std::size_t kPanelBlock = kLanes * sizeof(BlockQ4_0);
+    const auto* xb = static_cast<const BlockQ8_0*>(x);
+    const std::int64_t n_blocks = n / kQk32;
+    const __m512i low4 = _mm512_set1_epi8(15);
+    for (std::int64_t p = 0; p < n_panels; ++p) {
+        const auto* panel = static_cast<const std::uint8_t*>(panels) +
+                            static_cast<std::size_t>(p) * kLanes * w_row_bytes;
+        __m512 acc = _mm512_setzero_ps();
+        for (std::int64_t b = 0; b < n_blocks; ++b) {
+            const std::uint8_t* pb = panel + static_cast<std::size_t>(b) * kPanelBlock;
+            prefetch_block<kPanelBlock>(pb);
+            const std::int8_t* xq = xb[b].qs;
+            __m512i sum = _mm512_set1_epi32(-8 * x_sums[b].sum);
+#pragma GCC unroll 4
+            for (int k = 0; k < 4; ++k) {
+                const __m512i w = load512(pb + 32 + 64 * k);
+                sum = _mm512_dpbusd_epi32(sum, _mm512_and_si512(w, low4), broadcast4(xq + 4 * k));
+                sum = _mm512_dpbusd_epi32(sum, _mm512_and_si512(_mm512_srli_epi16(w, 4), low4),
+                                          broadcast4(xq + 16 + 4 * k));
+            }
+            const __m512 scale = _mm512_mul_ps(halves16(pb), _mm512_set1_ps(x_sums[b].d));
+            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), scale, acc);
+        }
+        store16(y + p * static_cast<std::int64_t>(kLanes), acc);
+    }
+}
+
+void packed_q8_0(const void* panels,
+                 std::size_t w_row_bytes,
+                 std::int64_t n_panels,
+                 const void* x,
+                 const Q8_0BlockSum* x_sums,
+                 float* y,
+                 std::int64_t n) {
+    constexpr std::size_t kPanelBlock = kLanes * sizeof(BlockQ8_0);
+    const auto* xb = static_cast<const BlockQ8_0*>(x);
+    const std::int64_t n_blocks = n / kQk32;
+    const __m512i sign = _mm512_set1_epi8(static_cast<char>(0x80));
+    for (std::int64_t p = 0; p < n_panels; ++p) {
+        const auto* panel = static_cast<const std::uint8_t*>(panels) +
+                            static_cast<std::size_t>(p) * kLanes * w_row_bytes;
+        __m512 acc = _mm512_setzero_ps();
+        for (std::int64_t b = 0; b < n_blocks; ++b) {
+            const std::uint8_t* pb = panel + static_cast<std::size_t>(b) * kPanelBlock;
+            prefetch_block<kPanelBlock>(pb);
+            const std::int8_t* xq = xb[b].qs;
+            __m512i sum = _mm512_set1_epi32(-128 * x_sums[b].sum);
+#pragma GCC unroll 8
+            for (int k = 0; k < 8; ++k) {
+                const __m512i w = _mm512_xor_si512(load512(pb + 32 + 64 * k), sign);
+                sum = _mm512_dpbusd_epi32(sum, w, broadcast4(xq + 4 * k));
+            }
+            const __m512 scale = _mm512_mul_ps(halves16(pb), _mm512_set1_ps(x_sums[b].d));
+            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), scale, acc);
+        }
+        store16(y + p * static_cast<std::int64_t>(kLanes), acc);
+    }
+}
+
+// ---- Q4_K and Q6_K (Q8_K activations) ----
+
+constexpr std::int64_t kMaxSuperBlocks = kPackMaxCols / kQkK;
+
+// Byte j (0..3) of every 32-bit lane, zero- or sign-extended.
+inline __m512i byte_u(__m512i v, unsigned j) {
+    return _mm512_and_si512(_mm512_srli_epi32(v, 8 * j), _mm512_set1_epi32(0xFF));
+}
+
+inline __m512i byte_s(__m512i v, unsigned j) {
+    return _mm512_srai_epi32(_mm512_slli_epi32(v, 24 - 8 * j), 24);
+}
+
+// Q4_K panel block: 16 fp16 d, 16 fp16 dmin, then words 0-2 (the twelve bytes of six-bit
+// scales and mins) and words 3-34 (qs). Word 3 + 8c + g of a row holds values 64c + 4g + i
+// (low nibbles, sub-block 2c) and 64c + 32 + 4g + i (high nibbles, sub-block 2c + 1).
+// Per super-block and row: sum = d * sum_j sc_j * dot_j - dmin * sum_j m_j * xsum_j, where
+// xsum_j is the sum of the activations of sub-block j; times the activations' d.
+void packed_q4_k(const void* panels,
+                 std::size_t w_row_bytes,
+                 std::int64_t n_panels,
+                 const void* x,
+                 const Q8_0BlockSum* /*x_sums*/,
+                 float* y,
+                 std::int64_t n) {
+    constexpr std::size_t kPanelBlock = kLanes * sizeof(BlockQ4_K);
+    const auto* xb = static_cast<const BlockQ8_K*>(x);
+    const std::int64_t n_blocks = n / kQkK;
+    // Per super-block, the sub-block sums as int16 pairs (xsum_0, xsum_2), (xsum_1, xsum_3),
+    // (xsum_4, xsum_6), (xsum_5, xsum_7): the order the mins come out of their bytes.
+    alignas(64) std::int32_t min_pairs[kMaxSuperBlocks][4];
+    for (std::int64_t b = 0; b < n_blocks; ++b) {
+        std::int32_t xsum[8];
+        for (int j = 0; j < 8; ++j) {
+            xsum[j] = xb[b].bsums[2 * j] + xb[b].bsums[2 * j + 1];
+        }
+        auto pair = [](std::int32_t lo, std::int32_t hi) {
+            return static_cast<std::int32_t>((static_cast<std::uint32_t>(lo) & 0xFFFFu) |
+                                             (static_cast<std::uint32_t>(hi) << 16));
+        };
+        min_pairs[b][0] = pair(xsum[0], xsum[2]);
+        min_pairs[b][1] = pair(xsum[1], xsum[3]);
+        min_pairs[b][2] = pair(xsum[4], xsum[6]);
+        min_pairs[b][3] = pair(xsum[5], xsum[7]);
+    }
+    const __m512i low4 = _mm512_set1_epi8(15);
+    const __m512i low6 = _mm512_set1_epi8(0x3f);
+    const __m512i low2 = _mm512_set1_epi8(3);
+    const __m512i low_bytes = _mm512_set1_epi32(0x00FF00FF);
+    for (std::int64_t p = 0; p < n_panels; ++p) {
+        const auto* panel = static_cast<const std::uint8_t*>(panels) +
+                            static_cast<std::size_t>(p) * kLanes * w_row_bytes;
+        __m512 acc = _mm512_setzero_ps();
+        for (std::int64_t b = 0; b < n_blocks; ++b) {
+            const std::uint8_t* pb = panel + static_cast<std::size_t>(b) * kPanelBlock;
+            prefetch_block<kPanelBlock>(pb);
+            const std::uint8_t* words = pb + 64;
+            const __m512i w0 = load512(words);
+            const __m512i w1 = load512(words + 64);
+            const __m512i w2 = load512(words + 128);
+            // Scales 0-3 and 4-7, mins 0-3 and 4-7, one byte each (layout in blocks.h).
+            const __m512i sc_lo = _mm512_and_si512(w0, low6);
+            const __m512i m_lo = _mm512_and_si512(w1, low6);
+            const __m512i sc_hi = _mm512_or_si512(
+                _mm512_and_si512(w2, low4),
+                _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(w0, 6), low2), 4));
+            const __m512i m_hi = _mm512_or_si512(
+                _mm512_and_si512(_mm512_srli_epi32(w2, 4), low4),
+                _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(w1, 6), low2), 4));
+            const std::int8_t* xq = xb[b].qs;
+            const std::uint8_t* qs = words + 3 * 64;
+            __m512i sum = _mm512_setzero_si512();
+#pragma GCC unroll 4
+            for (unsigned c = 0; c < 4; ++c) {
+                __m512i dot_lo = _mm512_setzero_si512();
+                __m512i dot_hi = _mm512_setzero_si512();
+#pragma GCC unroll 8
+                for (unsigned g = 0; g < 8; ++g) {
+                    const __m512i w = load512(qs + 64 * (8 * c + g));
+                    dot_lo = _mm512_dpbusd_epi32(dot_lo, _mm512_and_si512(w, low4),
+                                                 broadcast4(xq + 64 * c + 4 * g));
+                    dot_hi =
+                        _mm512_dpbusd_epi32(dot_hi, _mm512_and_si512(_mm512_srli_epi16(w, 4), low4),
+                                            broadcast4(xq + 64 * c + 32 + 4 * g));
+                }
+                const __m512i sc = c < 2 ? sc_lo : sc_hi;
+                sum = _mm512_add_epi32(sum, _mm512_mullo_epi32(dot_lo, byte_u(sc, (2u * c) % 4u)));
+                sum = _mm512_add_epi32(sum,
+                                       _mm512_mullo_epi32(dot_hi, byte_u(sc, (2u * c + 1u) % 4u)));
+            }
+            __m512i mins = _mm512_setzero_si512();
+            mins = _mm512_dpwssd_epi32(mins, _mm512_and_si512(m_lo, low_bytes),
+                                       _mm512_set1_epi32(min_pairs[b][0]));
+            mins =
+                _mm512_dpwssd_epi32(mins, _mm512_and_si512(_mm512_srli_epi32(m_lo, 8), low_bytes),
+                                    _mm512_set1_epi32(min_pairs[b][1]));
+            mins = _mm512_dpwssd_epi32(mins, _mm512_and_si512(m_hi, low_bytes),
+                                       _mm512_set1_epi32(min_pairs[b][2]));
+            mins =
+                _mm512_dpwssd_epi32(mins, _mm512_and_si512(_mm512_srli_epi32(m_hi, 8), low_bytes),
+                                    _mm512_set1_epi32(min_pairs[b][3]));
+            __m512 s = _mm512_mul_ps(halves16(pb), _mm512_cvtepi32_ps(sum));
+            s = _mm512_fnmadd_ps(halves16(pb + 32), _mm512_cvtepi32_ps(mins), s);
+            acc = _mm512_fmadd_ps(s, _mm512_set1_ps(xb[b].d), acc);
+        }
+        store16(y + p * static_cast<std::int64_t>(kLanes), acc);
+    }
+}
+
+// Q6_K panel block: 16 fp16 d, then words 0-31 (ql), 32-47 (qh), 48-51 (int8 scales of
+// 16-value sub-blocks). In half h of a super-block, ql word 16h + g (low nibbles: values
+// 128h + 4g + i, high: 128h + 64 + 4g + i), ql word 16h + 8 + g (values + 32, + 96) and qh
+// word 32 + 8h + g (two bits for each of those four) make four words of six-bit levels.
+// Sub-block s starts its int32 sum at -32 * (sum of its 16 activations).
+void packed_q6_k(const void* panels,
+                 std::size_t w_row_bytes,
+                 std::int64_t n_panels,
+                 const void* x,
+                 const Q8_0BlockSum* /*x_sums*/,
+                 float* y,
+                 std::int64_t n) {
+    constexpr std::size_t kPanelBlock = kLanes * sizeof(BlockQ6_K);
+    const auto* xb = static_cast<const BlockQ8_K*>(x);
+    const std::int64_t n_blocks = n / kQkK;
+    alignas(64) std::int32_t offsets[kMaxSuperBlocks][16];
+    for (std::int64_t b = 0; b < n_blocks; ++b) {
+        for (int s = 0; s < 16; ++s) {
+            offsets[b][s] = -32 * xb[b].bsums[s];
+        }
+    }
+    const __m512i low4 = _mm512_set1_epi8(15);
+    const __m512i bits45 = _mm512_set1_epi8(0x30);
+    for (std::int64_t p = 0; p < n_panels; ++p) {
+        const auto* panel = static_cast<const std::uint8_t*>(panels) +
+                            static_cast<std::size_t>(p) * kLanes * w_row_bytes;
+        __m512 acc = _mm512_setzero_ps();
+        for (std::int64_t b = 0; b < n_blocks; ++b) {
+            const std::uint8_t* pb = panel + static_cast<std::size_t>(b) * kPanelBlock;
+            prefetch_block<kPanelBlock>(pb);
+            const std::uint8_t* words = pb + 32;
+            const std::int8_t* xq = xb[b].qs;
+            __m512i dot[16];
+#pragma GCC unroll 16
+            for (int s = 0; s < 16; ++s) {
+                dot[s] = _mm512_set1_epi32(offsets[b][s]);
+            }
+#pragma GCC unroll 2
+            for (int h = 0; h < 2; ++h) {
+#pragma GCC unroll 8
+                for (int g = 0; g < 8; ++g) {
+                    const __m512i ql0 = load512(words + 64 * (16 * h + g));
+                    const __m512i ql1 = load512(words + 64 * (16 * h + 8 + g));
+                    const __m512i qh = load512(words + 64 * (32 + 8 * h + g));
+                    const __m512i q0 =
+                        _mm512_or_si512(_mm512_and_si512(ql0, low4),
+                                        _mm512_and_si512(_mm512_slli_epi16(qh, 4), bits45));
+                    const __m512i q1 =
+                        _mm512_or_si512(_mm512_and_si512(ql1, low4),
+                                        _mm512_and_si512(_mm512_slli_epi16(qh, 2), bits45));
+                    const __m512i q2 =
+                        _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql0, 4), low4),
+                                        _mm512_and_si512(qh, bits45));
+                    const __m512i q3 =
+                        _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql1, 4), low4),
+                                        _mm512_and_si512(_mm512_srli_epi16(qh, 2), bits45));
+                    const int base = 128 * h + 4 * g;  // value index of q0's first level
+                    const int s0 = base / 16;          // its sub-block
+                    dot[s0] = _mm512_dpbusd_epi32(dot[s0], q0, broadcast4(xq + base));
+                    dot[s0 + 2] = _mm512_dpbusd_epi32(dot[s0 + 2], q1, broadcast4(xq + base + 32));
+                    dot[s0 + 4] = _mm512_dpbusd_epi32(dot[s0 + 4], q2, broadcast4(xq + base + 64));
+                    dot[s0 + 6] = _mm512_dpbusd_epi32(dot[s0 + 6], q3, broadcast4(xq + base + 96));
+                }
+            }
+            __m512i sum = _mm512_setzero_si512();
+#pragma GCC unroll 4
+            for (unsigned i = 0; i < 4; ++i) {
+                const __m512i sc = load512(words + 64 * (48 + i));
+#pragma GCC unroll 4
+                for (unsigned j = 0; j < 4; ++j) {
+                    sum = _mm512_add_epi32(sum, _mm512_mullo_epi32(dot[4 * i + j], byte_s(sc, j)));
+                }
+            }
+            const __m512 scale = _mm512_mul_ps(halves16(pb), _mm512_set1_ps(xb[b].d));
+            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), scale, acc);
+        }
+        store16(y + p * static_cast<std::int64_t>(kLanes), acc);
+    }
+}
+
+void set_packed(KernelSet& set, TensorType type, VecDotPackedFn fn) {
+    set.by_type[static_cast<std::size_t>(type)].vec_dot_packed = fn;
+}
+
+}  // namespace
+
+void fill_avx512_packed_kernels(KernelSet& set) {
+    set_packed(set, TensorType::kQ4_0, packed_q4_0);
+    set_packed(set, TensorType::kQ8_0, packed_q8_0);
+    set_packed(set, TensorType::kQ4_K, packed_q4_k);
+    set_packed(set, TensorType::kQ6_K, packed_q6_k);
+}
+
+}  // namespace lore::kernels::x86
