@@ -53,6 +53,29 @@ inline void store16(float* y, __m512 v) {
     _mm512_storeu_ps(y, v);
 }
 
+// Runs acc = block(panel block b, b, acc) over the n_blocks blocks of every panel, in memory
+// order, and stores each panel's 16 sums at y. (Two streams, panels p and p + n_panels / 2
+// interleaved, measured the same from DRAM for Q4_0 / Q8_0 / Q4_K and 25 % slower for Q6_K,
+// whose 16 sub-block sums per panel then no longer fit the registers.)
+template <std::size_t kPanelBlock, typename Block>
+inline void for_each_panel(const void* panels,
+                           std::size_t w_row_bytes,
+                           std::int64_t n_panels,
+                           std::int64_t n_blocks,
+                           float* y,
+                           const Block& block) {
+    const auto* base = static_cast<const std::uint8_t*>(panels);
+    for (std::int64_t p = 0; p < n_panels; ++p) {
+        const std::uint8_t* panel = base + static_cast<std::size_t>(p) * kLanes * w_row_bytes;
+        __m512 acc = _mm512_setzero_ps();
+        for (std::int64_t b = 0; b < n_blocks; ++b) {
+            prefetch_block<kPanelBlock>(panel + static_cast<std::size_t>(b) * kPanelBlock);
+            acc = block(panel + static_cast<std::size_t>(b) * kPanelBlock, b, acc);
+        }
+        store16(y + p * static_cast<std::int64_t>(kLanes), acc);
+    }
+}
+
 // ---- Q4_0 and Q8_0 (Q8_0 activations) ----
 //
 // Panel block: 16 fp16 d, then words k of the 16 rows. Q4_0: 4 words; byte j of a row's
@@ -71,13 +94,9 @@ void packed_q4_0(const void* panels,
     const auto* xb = static_cast<const BlockQ8_0*>(x);
     const std::int64_t n_blocks = n / kQk32;
     const __m512i low4 = _mm512_set1_epi8(15);
-    for (std::int64_t p = 0; p < n_panels; ++p) {
-        const auto* panel = static_cast<const std::uint8_t*>(panels) +
-                            static_cast<std::size_t>(p) * kLanes * w_row_bytes;
-        __m512 acc = _mm512_setzero_ps();
-        for (std::int64_t b = 0; b < n_blocks; ++b) {
-            const std::uint8_t* pb = panel + static_cast<std::size_t>(b) * kPanelBlock;
-            prefetch_block<kPanelBlock>(pb);
+    for_each_panel<kPanelBlock>(
+        panels, w_row_bytes, n_panels, n_blocks, y,
+        [&](const std::uint8_t* pb, std::int64_t b, __m512 acc) {
             const std::int8_t* xq = xb[b].qs;
             __m512i sum = _mm512_set1_epi32(-8 * x_sums[b].sum);
 #pragma GCC unroll 4
@@ -88,10 +107,8 @@ void packed_q4_0(const void* panels,
                                           broadcast4(xq + 16 + 4 * k));
             }
             const __m512 scale = _mm512_mul_ps(halves16(pb), _mm512_set1_ps(x_sums[b].d));
-            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), scale, acc);
-        }
-        store16(y + p * static_cast<std::int64_t>(kLanes), acc);
-    }
+            return _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), scale, acc);
+        });
 }
 
 void packed_q8_0(const void* panels,
@@ -105,13 +122,9 @@ void packed_q8_0(const void* panels,
     const auto* xb = static_cast<const BlockQ8_0*>(x);
     const std::int64_t n_blocks = n / kQk32;
     const __m512i sign = _mm512_set1_epi8(static_cast<char>(0x80));
-    for (std::int64_t p = 0; p < n_panels; ++p) {
-        const auto* panel = static_cast<const std::uint8_t*>(panels) +
-                            static_cast<std::size_t>(p) * kLanes * w_row_bytes;
-        __m512 acc = _mm512_setzero_ps();
-        for (std::int64_t b = 0; b < n_blocks; ++b) {
-            const std::uint8_t* pb = panel + static_cast<std::size_t>(b) * kPanelBlock;
-            prefetch_block<kPanelBlock>(pb);
+    for_each_panel<kPanelBlock>(
+        panels, w_row_bytes, n_panels, n_blocks, y,
+        [&](const std::uint8_t* pb, std::int64_t b, __m512 acc) {
             const std::int8_t* xq = xb[b].qs;
             __m512i sum = _mm512_set1_epi32(-128 * x_sums[b].sum);
 #pragma GCC unroll 8
@@ -120,10 +133,8 @@ void packed_q8_0(const void* panels,
                 sum = _mm512_dpbusd_epi32(sum, w, broadcast4(xq + 4 * k));
             }
             const __m512 scale = _mm512_mul_ps(halves16(pb), _mm512_set1_ps(x_sums[b].d));
-            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), scale, acc);
-        }
-        store16(y + p * static_cast<std::int64_t>(kLanes), acc);
-    }
+            return _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), scale, acc);
+        });
 }
 
 // ---- Q4_K and Q6_K (Q8_K activations) ----
@@ -175,13 +186,9 @@ void packed_q4_k(const void* panels,
     const __m512i low6 = _mm512_set1_epi8(0x3f);
     const __m512i low2 = _mm512_set1_epi8(3);
     const __m512i low_bytes = _mm512_set1_epi32(0x00FF00FF);
-    for (std::int64_t p = 0; p < n_panels; ++p) {
-        const auto* panel = static_cast<const std::uint8_t*>(panels) +
-                            static_cast<std::size_t>(p) * kLanes * w_row_bytes;
-        __m512 acc = _mm512_setzero_ps();
-        for (std::int64_t b = 0; b < n_blocks; ++b) {
-            const std::uint8_t* pb = panel + static_cast<std::size_t>(b) * kPanelBlock;
-            prefetch_block<kPanelBlock>(pb);
+    for_each_panel<kPanelBlock>(
+        panels, w_row_bytes, n_panels, n_blocks, y,
+        [&](const std::uint8_t* pb, std::int64_t b, __m512 acc) {
             const std::uint8_t* words = pb + 64;
             const __m512i w0 = load512(words);
             const __m512i w1 = load512(words + 64);
@@ -229,10 +236,8 @@ void packed_q4_k(const void* panels,
                                     _mm512_set1_epi32(min_pairs[b][3]));
             __m512 s = _mm512_mul_ps(halves16(pb), _mm512_cvtepi32_ps(sum));
             s = _mm512_fnmadd_ps(halves16(pb + 32), _mm512_cvtepi32_ps(mins), s);
-            acc = _mm512_fmadd_ps(s, _mm512_set1_ps(xb[b].d), acc);
-        }
-        store16(y + p * static_cast<std::int64_t>(kLanes), acc);
-    }
+            return _mm512_fmadd_ps(s, _mm512_set1_ps(xb[b].d), acc);
+        });
 }
 
 // Q6_K panel block: 16 fp16 d, then words 0-31 (ql), 32-47 (qh), 48-51 (int8 scales of
@@ -258,13 +263,9 @@ void packed_q6_k(const void* panels,
     }
     const __m512i low4 = _mm512_set1_epi8(15);
     const __m512i bits45 = _mm512_set1_epi8(0x30);
-    for (std::int64_t p = 0; p < n_panels; ++p) {
-        const auto* panel = static_cast<const std::uint8_t*>(panels) +
-                            static_cast<std::size_t>(p) * kLanes * w_row_bytes;
-        __m512 acc = _mm512_setzero_ps();
-        for (std::int64_t b = 0; b < n_blocks; ++b) {
-            const std::uint8_t* pb = panel + static_cast<std::size_t>(b) * kPanelBlock;
-            prefetch_block<kPanelBlock>(pb);
+    for_each_panel<kPanelBlock>(
+        panels, w_row_bytes, n_panels, n_blocks, y,
+        [&](const std::uint8_t* pb, std::int64_t b, __m512 acc) {
             const std::uint8_t* words = pb + 32;
             const std::int8_t* xq = xb[b].qs;
             __m512i dot[16];
@@ -309,10 +310,8 @@ void packed_q6_k(const void* panels,
                 }
             }
             const __m512 scale = _mm512_mul_ps(halves16(pb), _mm512_set1_ps(xb[b].d));
-            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), scale, acc);
-        }
-        store16(y + p * static_cast<std::int64_t>(kLanes), acc);
-    }
+            return _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), scale, acc);
+        });
 }
 
 void set_packed(KernelSet& set, TensorType type, VecDotPackedFn fn) {
