@@ -20,8 +20,9 @@ inline void add_load_flags(CLI::App* cmd, LoadFlags* flags) {
                   "Read the weights into memory in 2 MB pages instead of mapping the file: a "
                   "slower start, faster generation on large models, no sharing between processes");
     cmd->add_flag("--no-pack", flags->no_pack,
-                  "Keep quantized weights in the file's layout instead of re-laying them for the "
-                  "kernels at load (slower generation; for comparisons)");
+                  "Use the weights where they were loaded, in the file's layout, instead of "
+                  "copying them into 2 MB pages and re-laying quantized ones for the kernels "
+                  "(a faster start, slower generation; for comparisons)");
 }
 
 inline ModelOptions model_options(const LoadFlags& flags) {

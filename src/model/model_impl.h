@@ -93,9 +93,10 @@ private:
 Result<HParams> read_llama_hparams(const gguf::GgufFile& file, std::string_view arch);
 Result<ModelWeights> bind_llama_weights(const gguf::GgufFile& file, const HParams& hparams);
 
-// Packs every matrix of `weights` that the active kernels have a packed kernel for into one
-// buffer, repoints those matrices there (packed = true; a tied token_embd too) and releases
-// their bytes in `file`: afterwards read them only through `weights`.
+// Moves every matrix of `weights` that a product reads into one buffer in huge pages, packed
+// (packed = true) where the active kernels have a packed kernel for its type, repoints them
+// there (a tied token_embd too) and releases their bytes in `file`: afterwards read them
+// only through `weights`.
 Result<PageBuffer> pack_weights(const gguf::GgufFile& file, ModelWeights& weights);
 
 }  // namespace lore::model

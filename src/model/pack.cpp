@@ -1,6 +1,10 @@
-// pack_weights: re-lays the matrices the active kernels read faster in the packed layout
-// (kernels.h, "Packed weights") into one PageBuffer, and releases the file's pages of each
-// as it goes, so that the weights are in memory once, not twice.
+// pack_weights: moves every matrix of the model into one PageBuffer in huge pages, re-laid in
+// the packed layout (kernels.h, "Packed weights") where the active kernels have a packed
+// kernel for its type, copied as it is otherwise, and releases the file's pages of each as
+// it goes, so that the weights are in memory once, not twice. Huge pages alone make a pass
+// over float weights faster (the file map's 4 KB pages miss the TLB on every page: Llama-1B
+// F16 generation at 2 threads ran 1.3x faster from huge pages).
+#include <cstring>
 #include <vector>
 
 #include "kernels/kernels.h"
@@ -13,7 +17,8 @@ namespace {
 // load to one such chunk.
 constexpr std::int64_t kChunkRows = 16 * kernels::kPackRows;
 
-// Every matrix of the model, each once: a tied output matrix is token_embd.
+// Every matrix the products read, each once (a tied output matrix is token_embd). An untied
+// token_embd stays in the file: only the rows of the tokens seen are ever read.
 std::vector<WeightMatrix*> all_matrices(ModelWeights& w) {
     std::vector<WeightMatrix*> out;
     for (LayerWeights& l : w.layers) {
@@ -29,38 +34,41 @@ std::size_t round_up_64(std::size_t n) {
     return (n + 63) / 64 * 64;
 }
 
-void pack_matrix(const gguf::GgufFile& file, WeightMatrix& m, std::uint8_t* dst) {
+// Moves `m` to dst, packed when `pack`, else byte for byte.
+void move_matrix(const gguf::GgufFile& file, WeightMatrix& m, bool pack, std::uint8_t* dst) {
     std::size_t released = 0;  // bytes of the source handed back so far
     for (std::int64_t r0 = 0; r0 < m.n_rows; r0 += kChunkRows) {
         const std::int64_t n = std::min(kChunkRows, m.n_rows - r0);
         const std::size_t offset = static_cast<std::size_t>(r0) * m.row_bytes;
-        kernels::pack_rows(m.type, m.data + offset, m.row_bytes, n, dst + offset);
         const std::size_t done = offset + static_cast<std::size_t>(n) * m.row_bytes;
+        if (pack) {
+            kernels::pack_rows(m.type, m.data + offset, m.row_bytes, n, dst + offset);
+        } else {
+            std::memcpy(dst + offset, m.data + offset, done - offset);
+        }
         file.release_pages({m.data + released, done - released});
         released = done / 4096 * 4096;
     }
     m.data = dst;
-    m.packed = true;
+    m.packed = pack;
 }
 
 }  // namespace
 
 Result<PageBuffer> pack_weights(const gguf::GgufFile& file, ModelWeights& weights) {
     const kernels::KernelSet& set = kernels::active_kernels();
-    std::vector<WeightMatrix*> to_pack;
+    const std::vector<WeightMatrix*> matrices = all_matrices(weights);
     std::size_t total = 0;
-    for (WeightMatrix* m : all_matrices(weights)) {
-        if (kernels::should_pack(set, m->type, m->n_rows, m->n_cols)) {
-            to_pack.push_back(m);
-            total += round_up_64(m->row_bytes * static_cast<std::size_t>(m->n_rows));
-        }
+    for (const WeightMatrix* m : matrices) {
+        total += round_up_64(m->row_bytes * static_cast<std::size_t>(m->n_rows));
     }
-    LORE_ASSIGN_OR_RETURN(PageBuffer buffer, PageBuffer::allocate(total, "packed weights"));
+    LORE_ASSIGN_OR_RETURN(PageBuffer buffer, PageBuffer::allocate(total, "the weights"));
     std::size_t at = 0;
     const std::uint8_t* tied = weights.token_embd.data;
-    for (WeightMatrix* m : to_pack) {
+    for (WeightMatrix* m : matrices) {
         const bool is_tied = m->data == tied;
-        pack_matrix(file, *m, buffer.data() + at);
+        move_matrix(file, *m, kernels::should_pack(set, m->type, m->n_rows, m->n_cols),
+                    buffer.data() + at);
         if (is_tied) {
             weights.token_embd = *m;
         }
