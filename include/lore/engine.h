@@ -1,6 +1,6 @@
 // The inference engine: load a GGUF language model and run it on the CPU.
 //
-//   Model     — the loaded file: hyperparameters, weights (mapped, never copied), tokenizer.
+//   Model     — the loaded file: hyperparameters, weights (in memory once), tokenizer.
 //               Immutable after load; share one Model between many Sessions and threads.
 //   Session   — one sequence's state: KV cache, scratch buffers, thread pool. decode()
 //               appends tokens and computes logits; taps expose log-probabilities and hidden
@@ -56,9 +56,10 @@ struct HParams {
 struct ModelOptions {
     // Reserved for options such as locking pages in memory; defaults are right for most.
     bool validate_tensors = true;  // check every tensor's presence, shape and type at load
-    // Map the file (instant load, pages shared between processes) or, when false, read the
-    // weights into private memory in 2 MB pages: a slower load, 7-10 % faster generation on
-    // models larger than the cache (the CLI's --no-mmap).
+    // Map the file (instant, pages shared between processes) or, when false, read it whole
+    // into private memory in 2 MB pages (the CLI's --no-mmap). With pack_weights (the
+    // default) the matrices move to their own huge pages either way, so this matters only
+    // without it: then reading made generation 7-10 % faster than the map.
     bool use_mmap = true;
     // Copy the matrices at load into private memory in 2 MB pages, re-laying quantized ones
     // for the kernels (16 rows side by side): generation then reads them at the memory's

@@ -17,8 +17,8 @@ struct LoadFlags {
 
 inline void add_load_flags(CLI::App* cmd, LoadFlags* flags) {
     cmd->add_flag("--no-mmap", flags->no_mmap,
-                  "Read the weights into memory in 2 MB pages instead of mapping the file: a "
-                  "slower start, faster generation on large models, no sharing between processes");
+                  "Read the whole file into memory in 2 MB pages instead of mapping it (with "
+                  "--no-pack: faster generation than the map, slower start)");
     cmd->add_flag("--no-pack", flags->no_pack,
                   "Use the weights where they were loaded, in the file's layout, instead of "
                   "copying them into 2 MB pages and re-laying quantized ones for the kernels "

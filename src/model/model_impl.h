@@ -1,7 +1,8 @@
-// Internal representation of a loaded decoder-only transformer: hyperparameters plus views of
-// every weight matrix inside the mapped GGUF file. Small 1-D tensors (norm weights, biases,
-// rope frequency factors) are converted to owned f32 vectors at load; matrices stay in the
-// file in their own type and are read by the kernels directly.
+// Internal representation of a loaded decoder-only transformer: hyperparameters plus every
+// weight matrix, in its file type: moved at load into the model's own huge-page buffer
+// (pack_weights; packed for the kernels where they have a packed form) or, without packing,
+// viewed in the mapped GGUF file. Small 1-D tensors (norm weights, biases, rope frequency
+// factors) are converted to owned f32 vectors at load.
 //
 // Thread safety: immutable after load.
 #pragma once
