@@ -104,6 +104,7 @@ INSTANTIATE_TEST_SUITE_P(Files,
                          testing::Values("tiny-llama-Q4_0.gguf",
                                          "tiny-llama-Q8_0.gguf",
                                          "tiny-llama-Q4_K_M.gguf",
+                                         "tiny-llama-Q5_K_M.gguf",
                                          "tiny-qwen2-tied-Q4_K_M.gguf"));
 
 }  // namespace

@@ -155,14 +155,17 @@ inline __m512i byte_s(__m512i v, unsigned j) {
 // (low nibbles, sub-block 2c) and 64c + 32 + 4g + i (high nibbles, sub-block 2c + 1).
 // Per super-block and row: sum = d * sum_j sc_j * dot_j - dmin * sum_j m_j * xsum_j, where
 // xsum_j is the sum of the activations of sub-block j; times the activations' d.
-void packed_q4_k(const void* panels,
-                 std::size_t w_row_bytes,
-                 std::int64_t n_panels,
-                 const void* x,
-                 const Q8_0BlockSum* /*x_sums*/,
-                 float* y,
-                 std::int64_t n) {
-    constexpr std::size_t kPanelBlock = kLanes * sizeof(BlockQ4_K);
+// Q5_K: the same, with words 3-10 holding qh (32 bytes: bit 2c of byte j is the fifth bit of
+// value 64c + j, bit 2c + 1 that of value 64c + 32 + j) and qs moved to words 11-42.
+template <bool kFiveBit, typename Block>
+void packed_scale_min(const void* panels,
+                      std::size_t w_row_bytes,
+                      std::int64_t n_panels,
+                      const void* x,
+                      const Q8_0BlockSum* /*x_sums*/,
+                      float* y,
+                      std::int64_t n) {
+    constexpr std::size_t kPanelBlock = kLanes * sizeof(Block);
     const auto* xb = static_cast<const BlockQ8_K*>(x);
     const std::int64_t n_blocks = n / kQkK;
     // Per super-block, the sub-block sums as int16 pairs (xsum_0, xsum_2), (xsum_1, xsum_3),
@@ -185,6 +188,7 @@ void packed_q4_k(const void* panels,
     const __m512i low4 = _mm512_set1_epi8(15);
     const __m512i low6 = _mm512_set1_epi8(0x3f);
     const __m512i low2 = _mm512_set1_epi8(3);
+    const __m512i low1 = _mm512_set1_epi8(1);
     const __m512i low_bytes = _mm512_set1_epi32(0x00FF00FF);
     for_each_panel<kPanelBlock>(
         panels, w_row_bytes, n_panels, n_blocks, y,
@@ -203,7 +207,8 @@ void packed_q4_k(const void* panels,
                 _mm512_and_si512(_mm512_srli_epi32(w2, 4), low4),
                 _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(w1, 6), low2), 4));
             const std::int8_t* xq = xb[b].qs;
-            const std::uint8_t* qs = words + 3 * 64;
+            const std::uint8_t* qh = words + 3 * 64;
+            const std::uint8_t* qs = words + (kFiveBit ? 11 : 3) * 64;
             __m512i sum = _mm512_setzero_si512();
 #pragma GCC unroll 4
             for (unsigned c = 0; c < 4; ++c) {
@@ -212,11 +217,19 @@ void packed_q4_k(const void* panels,
 #pragma GCC unroll 8
                 for (unsigned g = 0; g < 8; ++g) {
                     const __m512i w = load512(qs + 64 * (8 * c + g));
-                    dot_lo = _mm512_dpbusd_epi32(dot_lo, _mm512_and_si512(w, low4),
-                                                 broadcast4(xq + 64 * c + 4 * g));
-                    dot_hi =
-                        _mm512_dpbusd_epi32(dot_hi, _mm512_and_si512(_mm512_srli_epi16(w, 4), low4),
-                                            broadcast4(xq + 64 * c + 32 + 4 * g));
+                    __m512i lo = _mm512_and_si512(w, low4);
+                    __m512i hi = _mm512_and_si512(_mm512_srli_epi16(w, 4), low4);
+                    if constexpr (kFiveBit) {
+                        const __m512i h = load512(qh + 64 * g);
+                        lo = _mm512_or_si512(
+                            lo, _mm512_slli_epi32(
+                                    _mm512_and_si512(_mm512_srli_epi32(h, 2 * c), low1), 4));
+                        hi = _mm512_or_si512(
+                            hi, _mm512_slli_epi32(
+                                    _mm512_and_si512(_mm512_srli_epi32(h, 2 * c + 1), low1), 4));
+                    }
+                    dot_lo = _mm512_dpbusd_epi32(dot_lo, lo, broadcast4(xq + 64 * c + 4 * g));
+                    dot_hi = _mm512_dpbusd_epi32(dot_hi, hi, broadcast4(xq + 64 * c + 32 + 4 * g));
                 }
                 const __m512i sc = c < 2 ? sc_lo : sc_hi;
                 sum = _mm512_add_epi32(sum, _mm512_mullo_epi32(dot_lo, byte_u(sc, (2u * c) % 4u)));
@@ -323,7 +336,8 @@ void set_packed(KernelSet& set, TensorType type, VecDotPackedFn fn) {
 void fill_avx512_packed_kernels(KernelSet& set) {
     set_packed(set, TensorType::kQ4_0, packed_q4_0);
     set_packed(set, TensorType::kQ8_0, packed_q8_0);
-    set_packed(set, TensorType::kQ4_K, packed_q4_k);
+    set_packed(set, TensorType::kQ4_K, packed_scale_min<false, BlockQ4_K>);
+    set_packed(set, TensorType::kQ5_K, packed_scale_min<true, BlockQ5_K>);
     set_packed(set, TensorType::kQ6_K, packed_q6_k);
 }
 
