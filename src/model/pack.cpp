@@ -4,7 +4,10 @@
 // it goes, so that the weights are in memory once, not twice. Huge pages alone make a pass
 // over float weights faster (the file map's 4 KB pages miss the TLB on every page: Llama-1B
 // F16 generation at 2 threads ran 1.3x faster from huge pages).
+#include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include "kernels/kernels.h"
@@ -16,6 +19,8 @@ namespace {
 // Rows packed between two releases of the file's pages: bounds the extra memory of the
 // load to one such chunk.
 constexpr std::int64_t kChunkRows = 16 * kernels::kPackRows;
+// Threads that move matrices at load.
+constexpr unsigned kMaxThreads = 4;
 
 // Every matrix the products read, each once (a tied output matrix is token_embd). An untied
 // token_embd stays in the file: only the rows of the tokens seen are ever read.
@@ -58,21 +63,37 @@ void move_matrix(const gguf::GgufFile& file, WeightMatrix& m, bool pack, std::ui
 Result<PageBuffer> pack_weights(const gguf::GgufFile& file, ModelWeights& weights) {
     const kernels::KernelSet& set = kernels::active_kernels();
     const std::vector<WeightMatrix*> matrices = all_matrices(weights);
+    std::vector<std::size_t> offsets;
     std::size_t total = 0;
     for (const WeightMatrix* m : matrices) {
+        offsets.push_back(total);
         total += round_up_64(m->row_bytes * static_cast<std::size_t>(m->n_rows));
     }
     LORE_ASSIGN_OR_RETURN(PageBuffer buffer, PageBuffer::allocate(total, "the weights"));
-    std::size_t at = 0;
-    const std::uint8_t* tied = weights.token_embd.data;
-    for (WeightMatrix* m : matrices) {
-        const bool is_tied = m->data == tied;
-        move_matrix(file, *m, kernels::should_pack(set, m->type, m->n_rows, m->n_cols),
-                    buffer.data() + at);
-        if (is_tied) {
-            weights.token_embd = *m;
+    const bool is_tied = weights.output.data == weights.token_embd.data;
+    // Matrices are independent: a few threads take them in turn. Most of the time goes to
+    // first touches (zeroing the new pages, faulting in the file's), which then run in
+    // parallel: the 2.5 GB Llama-1B F16 file, in the page cache, loaded in 0.41-0.45 s
+    // instead of 0.52-0.94 s on 2 cores.
+    std::atomic<std::size_t> next{0};
+    auto work = [&] {
+        for (std::size_t i = next++; i < matrices.size(); i = next++) {
+            WeightMatrix& m = *matrices[i];
+            move_matrix(file, m, kernels::should_pack(set, m.type, m.n_rows, m.n_cols),
+                        buffer.data() + offsets[i]);
         }
-        at += round_up_64(m->row_bytes * static_cast<std::size_t>(m->n_rows));
+    };
+    const unsigned n_threads = std::clamp(std::thread::hardware_concurrency(), 1u, kMaxThreads);
+    std::vector<std::thread> helpers;
+    for (unsigned t = 1; t < n_threads; ++t) {
+        helpers.emplace_back(work);
+    }
+    work();
+    for (std::thread& helper : helpers) {
+        helper.join();
+    }
+    if (is_tied) {
+        weights.token_embd = weights.output;  // the embedding lookup reads the packed copy
     }
     return buffer;
 }
