@@ -260,6 +260,7 @@ private:
 
     void rope(float* x, std::int64_t n_tokens, std::int32_t n_heads) const;
     void attention(std::int32_t layer_idx, std::int64_t n_tokens);
+    void attention_one_token(std::int32_t layer_idx);
 
     void capture_hidden(std::int32_t layer, std::int64_t n_tokens) {
         capture_rows(layer, x_.data(), n_tokens);
@@ -465,6 +466,10 @@ void TransformerSession::attention(std::int32_t layer_idx, std::int64_t n_tokens
     // matrix products over the cache, run by the f32 matmul kernels (K rows are keys; the V
     // cache is stored transposed so its rows are value dimensions). Keys after a query's own
     // position get zero weight.
+    if (n_tokens == 1 && hp_.n_head / hp_.n_head_kv <= kQueryChunk) {
+        attention_one_token(layer_idx);
+        return;
+    }
     const float* k_cache = k_cache_[static_cast<std::size_t>(layer_idx)].get();
     const float* v_cache = v_cache_[static_cast<std::size_t>(layer_idx)].get();
     const std::int64_t head_dim = hp_.head_dim;
@@ -499,6 +504,53 @@ void TransformerSession::attention(std::int32_t layer_idx, std::int64_t n_tokens
                                  static_cast<std::size_t>(n_ctx_) * sizeof(float), n_keys, scores,
                                  m, attn_.data() + first * n_q_ + head * head_dim, n_q_, 0,
                                  head_dim);
+        }
+    });
+}
+
+// Y[t, r] = W row r . X row t (f32) through the set's multi-token kernel when it has one
+// (rows and tokens in register tiles), else matmul_rows (one dot per pair).
+void f32_products(const float* w,
+                  std::size_t w_row_bytes,
+                  std::int64_t n_rows,
+                  const float* x,
+                  std::int64_t n_x,
+                  std::int64_t n,
+                  float* y,
+                  std::int64_t y_stride) {
+    const kernels::VecDotTileFn tile = kernels::active_kernels()[TensorType::kF32].vec_dot_tile;
+    if (tile != nullptr) {
+        tile(w, w_row_bytes, n_rows, x, static_cast<std::size_t>(n) * sizeof(float), n_x, y,
+             y_stride, n);
+    } else {
+        kernels::matmul_rows(TensorType::kF32, w, w_row_bytes, n, x, n_x, y, y_stride, 0, n_rows);
+    }
+}
+
+// Generation: the query heads that share a KV head are adjacent in q_, so they go through
+// the cache together as one block of rows: each key and value row is read once per KV head
+// (not once per query head), and in multi-token kernels instead of one dot per key.
+void TransformerSession::attention_one_token(std::int32_t layer_idx) {
+    const float* k_cache = k_cache_[static_cast<std::size_t>(layer_idx)].get();
+    const float* v_cache = v_cache_[static_cast<std::size_t>(layer_idx)].get();
+    const std::int64_t head_dim = hp_.head_dim;
+    const std::int64_t group = hp_.n_head / hp_.n_head_kv;
+    const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+    const std::int64_t n_keys = n_past_ + 1;
+    pool_.run([&](int thread_idx, int n_threads) {
+        float* scores = scores_.data() + static_cast<std::size_t>(thread_idx) *
+                                             static_cast<std::size_t>(kQueryChunk * n_ctx_);
+        for (std::int64_t kv_head = thread_idx; kv_head < hp_.n_head_kv; kv_head += n_threads) {
+            const float* queries = q_.data() + kv_head * group * head_dim;
+            f32_products(k_cache + kv_head * head_dim,
+                         static_cast<std::size_t>(n_kv_) * sizeof(float), n_keys, queries, group,
+                         head_dim, scores, n_keys);
+            for (std::int64_t g = 0; g < group; ++g) {
+                kernels::softmax_row(scores + g * n_keys, n_keys, n_keys, scale);
+            }
+            f32_products(v_cache + kv_head * head_dim * n_ctx_,
+                         static_cast<std::size_t>(n_ctx_) * sizeof(float), head_dim, scores, group,
+                         n_keys, attn_.data() + kv_head * group * head_dim, head_dim);
         }
     });
 }
