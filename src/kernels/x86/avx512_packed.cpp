@@ -39,13 +39,15 @@ inline __m512i broadcast4(const void* p) {
 
 // Panels are read as one sequential stream (the next panel follows the last block of this
 // one); the hardware prefetchers alone left it at 60-70 % of the bandwidth from DRAM.
-// Each block prefetches the bytes kPrefetchBytes ahead of itself.
+// Each block prefetches the bytes kPrefetchBytes ahead of itself, non-temporally: weights
+// are read once per token, and keeping them out of the outer caches made one-thread
+// generation of Llama-1B Q4_0 5-10 % faster than a T0 prefetch (Q4_K_M 1-2 %).
 constexpr std::size_t kPrefetchBytes = 6144;
 
 template <std::size_t kBytes>
 inline void prefetch_block(const std::uint8_t* block) {
     for (std::size_t i = 0; i < kBytes; i += 64) {
-        _mm_prefetch(reinterpret_cast<const char*>(block + kPrefetchBytes + i), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(block + kPrefetchBytes + i), _MM_HINT_NTA);
     }
 }
 
