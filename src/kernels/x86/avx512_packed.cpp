@@ -41,7 +41,8 @@ inline __m512i broadcast4(const void* p) {
 // one); the hardware prefetchers alone left it at 60-70 % of the bandwidth from DRAM.
 // Each block prefetches the bytes kPrefetchBytes ahead of itself, non-temporally: weights
 // are read once per token, and keeping them out of the outer caches made one-thread
-// generation of Llama-1B Q4_0 5-10 % faster than a T0 prefetch (Q4_K_M 1-2 %).
+// generation of Llama-1B Q4_0 0-10 % (4 % on average over five interleaved runs) faster
+// than a T0 prefetch, Q4_K_M 1-2 %.
 constexpr std::size_t kPrefetchBytes = 6144;
 
 template <std::size_t kBytes>
