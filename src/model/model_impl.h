@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -98,6 +99,15 @@ Result<ModelWeights> bind_llama_weights(const gguf::GgufFile& file, const HParam
 // (packed = true) where the active kernels have a packed kernel for its type, repoints them
 // there (a tied token_embd too) and releases their bytes in `file`: afterwards read them
 // only through `weights`.
+// When the matrices would not fit in available_memory(), nothing moves and the result is an
+// empty buffer: the model then runs from the file map.
 Result<PageBuffer> pack_weights(const gguf::GgufFile& file, ModelWeights& weights);
+
+// MemAvailable of /proc/meminfo in bytes (memory the kernel can hand out without swapping,
+// page cache included), or nullopt where it cannot be read.
+std::optional<std::uint64_t> available_memory();
+
+// Whether weight_bytes of private memory may be taken: unknown availability counts as yes.
+bool weights_fit(std::uint64_t weight_bytes, std::optional<std::uint64_t> available);
 
 }  // namespace lore::model

@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <fstream>
+#include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -60,6 +63,23 @@ void move_matrix(const gguf::GgufFile& file, WeightMatrix& m, bool pack, std::ui
 
 }  // namespace
 
+std::optional<std::uint64_t> available_memory() {
+    std::ifstream meminfo("/proc/meminfo");
+    std::string key;
+    std::uint64_t kib = 0;
+    std::string unit;
+    while (meminfo >> key >> kib >> unit) {
+        if (key == "MemAvailable:") {
+            return kib * 1024;
+        }
+    }
+    return std::nullopt;
+}
+
+bool weights_fit(std::uint64_t weight_bytes, std::optional<std::uint64_t> available) {
+    return !available.has_value() || weight_bytes <= *available;
+}
+
 Result<PageBuffer> pack_weights(const gguf::GgufFile& file, ModelWeights& weights) {
     const kernels::KernelSet& set = kernels::active_kernels();
     const std::vector<WeightMatrix*> matrices = all_matrices(weights);
@@ -68,6 +88,11 @@ Result<PageBuffer> pack_weights(const gguf::GgufFile& file, ModelWeights& weight
     for (const WeightMatrix* m : matrices) {
         offsets.push_back(total);
         total += round_up_64(m->row_bytes * static_cast<std::size_t>(m->n_rows));
+    }
+    if (!weights_fit(total, available_memory())) {
+        // Private pages that do not fit would get the process killed mid-load; the file map
+        // still runs, with the kernel paging from the file.
+        return PageBuffer();
     }
     LORE_ASSIGN_OR_RETURN(PageBuffer buffer, PageBuffer::allocate(total, "the weights"));
     const bool is_tied = weights.output.data == weights.token_embd.data;

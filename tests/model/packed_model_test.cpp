@@ -12,6 +12,8 @@
 
 #include "lore/engine.h"
 
+#include "model/model_impl.h"
+
 namespace lore {
 namespace {
 
@@ -97,6 +99,17 @@ TEST_P(PackedModelTest, ReadFileGivesTheSameLogitsAsTheMap) {
     const Logits read = run(load(GetParam(), true, false));
     EXPECT_EQ(mapped.prompt, read.prompt);
     EXPECT_EQ(mapped.step, read.step);
+}
+
+// A model larger than the memory left runs from the file map instead of being killed
+// mid-load for taking private pages it cannot have.
+TEST(PackedWeightsTest, MovesWeightsOnlyWhenTheyFit) {
+    EXPECT_TRUE(model::weights_fit(1000, 1000));
+    EXPECT_FALSE(model::weights_fit(1001, 1000));
+    EXPECT_TRUE(model::weights_fit(std::uint64_t{1} << 40, std::nullopt));
+    const std::optional<std::uint64_t> available = model::available_memory();
+    ASSERT_TRUE(available.has_value());  // Linux
+    EXPECT_GT(*available, 0u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Files,
