@@ -61,6 +61,27 @@ void for_each_field(const PackedLayout& l, std::int64_t lane, const Move& move) 
     }
 }
 
+// Calls visit(block, panel_block, lane) for every block of rows [row_begin, row_begin +
+// n_rows) of a packed matrix: the block's byte offset in those rows laid out in the file's
+// layout (row row_begin first), and its panel block's offset in the packed matrix.
+template <typename Visit>
+void for_each_block(const PackedLayout& l,
+                    std::size_t w_row_bytes,
+                    std::int64_t row_begin,
+                    std::int64_t n_rows,
+                    const Visit& visit) {
+    const std::size_t n_blocks = w_row_bytes / l.block_bytes;
+    const std::size_t panel_block_bytes = kPackRows * l.block_bytes;
+    for (std::int64_t i = 0; i < n_rows; ++i) {
+        const std::int64_t r = row_begin + i;
+        const std::size_t panel = static_cast<std::size_t>(r / kPackRows) * kPackRows * w_row_bytes;
+        for (std::size_t b = 0; b < n_blocks; ++b) {
+            visit(static_cast<std::size_t>(i) * w_row_bytes + b * l.block_bytes,
+                  panel + b * panel_block_bytes, r % kPackRows);
+        }
+    }
+}
+
 // A per-thread buffer of at least `bytes`, 64-byte aligned; grows, never shrinks.
 std::uint8_t* scratch(std::size_t bytes) {
     struct alignas(64) Line {
@@ -89,22 +110,15 @@ bool should_pack(const KernelSet& set, TensorType type, std::int64_t n_rows, std
 void pack_rows(
     TensorType type, const void* src, std::size_t w_row_bytes, std::int64_t n_rows, void* dst) {
     const PackedLayout l = packed_layout(type);
-    const std::size_t n_blocks = w_row_bytes / l.block_bytes;
-    const std::size_t panel_block_bytes = kPackRows * l.block_bytes;
-    const auto* in = static_cast<const std::uint8_t*>(src);
-    auto* out = static_cast<std::uint8_t*>(dst);
-    for (std::int64_t r = 0; r < n_rows; ++r) {
-        std::uint8_t* panel =
-            out + static_cast<std::size_t>(r / kPackRows) * kPackRows * w_row_bytes;
-        const std::uint8_t* row = in + static_cast<std::size_t>(r) * w_row_bytes;
-        for (std::size_t b = 0; b < n_blocks; ++b) {
-            const std::uint8_t* block = row + b * l.block_bytes;
-            std::uint8_t* panel_block = panel + b * panel_block_bytes;
-            for_each_field(l, r % kPackRows, [&](std::size_t at, std::size_t slot, std::size_t n) {
-                std::memcpy(panel_block + slot, block + at, n);
-            });
-        }
-    }
+    const auto* rows = static_cast<const std::uint8_t*>(src);
+    auto* panels = static_cast<std::uint8_t*>(dst);
+    for_each_block(l, w_row_bytes, 0, n_rows,
+                   [&](std::size_t block, std::size_t panel_block, std::int64_t lane) {
+                       for_each_field(
+                           l, lane, [&](std::size_t at, std::size_t slot, std::size_t n) {
+                               std::memcpy(panels + panel_block + slot, rows + block + at, n);
+                           });
+                   });
 }
 
 void unpack_rows(TensorType type,
@@ -114,23 +128,15 @@ void unpack_rows(TensorType type,
                  std::int64_t n_rows,
                  void* dst) {
     const PackedLayout l = packed_layout(type);
-    const std::size_t n_blocks = w_row_bytes / l.block_bytes;
-    const std::size_t panel_block_bytes = kPackRows * l.block_bytes;
-    const auto* in = static_cast<const std::uint8_t*>(packed);
-    auto* out = static_cast<std::uint8_t*>(dst);
-    for (std::int64_t i = 0; i < n_rows; ++i) {
-        const std::int64_t r = row_begin + i;
-        const std::uint8_t* panel =
-            in + static_cast<std::size_t>(r / kPackRows) * kPackRows * w_row_bytes;
-        std::uint8_t* row = out + static_cast<std::size_t>(i) * w_row_bytes;
-        for (std::size_t b = 0; b < n_blocks; ++b) {
-            std::uint8_t* block = row + b * l.block_bytes;
-            const std::uint8_t* panel_block = panel + b * panel_block_bytes;
-            for_each_field(l, r % kPackRows, [&](std::size_t at, std::size_t slot, std::size_t n) {
-                std::memcpy(block + at, panel_block + slot, n);
-            });
-        }
-    }
+    const auto* panels = static_cast<const std::uint8_t*>(packed);
+    auto* rows = static_cast<std::uint8_t*>(dst);
+    for_each_block(l, w_row_bytes, row_begin, n_rows,
+                   [&](std::size_t block, std::size_t panel_block, std::int64_t lane) {
+                       for_each_field(
+                           l, lane, [&](std::size_t at, std::size_t slot, std::size_t n) {
+                               std::memcpy(rows + block + at, panels + panel_block + slot, n);
+                           });
+                   });
 }
 
 namespace {

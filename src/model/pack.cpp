@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include <unistd.h>
+
 #include "kernels/kernels.h"
 #include "model/model_impl.h"
 
@@ -42,9 +44,12 @@ std::size_t round_up_64(std::size_t n) {
     return (n + 63) / 64 * 64;
 }
 
-// Moves `m` to dst, packed when `pack`, else byte for byte.
+// Moves `m` to dst, packed when `pack`, else byte for byte, releasing the file's pages of
+// each chunk once it is done (release_pages keeps the pages the tensor shares with its
+// neighbours; a chunk's last page, shared with the next chunk, goes with that one).
 void move_matrix(const gguf::GgufFile& file, WeightMatrix& m, bool pack, std::uint8_t* dst) {
-    std::size_t released = 0;  // bytes of the source handed back so far
+    const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const std::uint8_t* release_from = m.data;
     for (std::int64_t r0 = 0; r0 < m.n_rows; r0 += kChunkRows) {
         const std::int64_t n = std::min(kChunkRows, m.n_rows - r0);
         const std::size_t offset = static_cast<std::size_t>(r0) * m.row_bytes;
@@ -54,8 +59,10 @@ void move_matrix(const gguf::GgufFile& file, WeightMatrix& m, bool pack, std::ui
         } else {
             std::memcpy(dst + offset, m.data + offset, done - offset);
         }
-        file.release_pages({m.data + released, done - released});
-        released = done / 4096 * 4096;
+        const std::uint8_t* end = m.data + done;
+        file.release_pages({release_from, static_cast<std::size_t>(end - release_from)});
+        const std::uint8_t* page_start = end - reinterpret_cast<std::uintptr_t>(end) % page;
+        release_from = std::max(release_from, page_start);
     }
     m.data = dst;
     m.packed = pack;
