@@ -236,8 +236,8 @@ void register_all() {
                 paths.push_back(GemvPath::kPacked);
             }
             if (type == TensorType::kQ8_0 || type == TensorType::kQ4_0 ||
-                type == TensorType::kQ4_K || type == TensorType::kQ6_K ||
-                type == TensorType::kF16) {
+                type == TensorType::kQ5_0 || type == TensorType::kQ4_K ||
+                type == TensorType::kQ6_K || type == TensorType::kF16) {
                 const std::int64_t dram_rows =
                     static_cast<std::int64_t>((std::size_t{256} << 20) /
                                               tensor_row_bytes(type, 2048)) /

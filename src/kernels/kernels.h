@@ -319,7 +319,7 @@ inline constexpr std::int64_t kPackRows = 16;
 // The widest row packed kernels take (their per-call activation tables live on the stack).
 inline constexpr std::int64_t kPackMaxCols = 65536;
 
-// Whether `type` has a packed layout (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, ...).
+// Whether `type` has a packed layout (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K).
 bool has_packed_layout(TensorType type);
 
 // Whether a [n_rows, n_cols] matrix of `type` should be packed for `set`: the set has a

@@ -125,8 +125,7 @@ TEST(PackedTest, ShouldPackNeedsAKernelWholePanelsAndBoundedRows) {
     if (set == nullptr) {
         GTEST_SKIP() << "no AVX-512 VNNI on this CPU";
     }
-    for (TensorType type : {TensorType::kQ4_0, TensorType::kQ8_0, TensorType::kQ4_K,
-                            TensorType::kQ5_K, TensorType::kQ6_K}) {
+    for (TensorType type : packed_types()) {
         EXPECT_TRUE(should_pack(*set, type, 64, 512)) << tensor_type_traits(type).name;
         EXPECT_FALSE(should_pack(*set, type, 65, 512)) << tensor_type_traits(type).name;
         EXPECT_FALSE(should_pack(*set, type, 64, kPackMaxCols + 256))

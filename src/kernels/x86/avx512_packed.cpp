@@ -3,10 +3,11 @@
 // group of 16 rows (lane = row), so a panel's 16 sums build up in one register:
 //   - a word of 4 weight levels per row meets the 4 matching activation bytes, broadcast to
 //     every lane, in one vpdpbusd (unsigned levels x signed activations -> int32);
-//   - levels are used unsigned; their offset (Q4_0: 8, Q8_0: 128, Q6_K: 32) is removed
-//     exactly by starting the int32 sums at -offset * sum(x) of the block or sub-block;
+//   - levels are used unsigned; their offset (Q4_0: 8, Q5_0: 16, Q8_0: 128, Q6_K: 32) is
+//     removed exactly by starting the int32 sums at -offset * sum(x) of the block or sub-block;
 //   - K-quant sub-block scales multiply the int32 sums (vpmulld) before one conversion per
-//     super-block; Q4_K's mins meet the 32-value sums of the activations in vpdpwssd.
+//     super-block; Q4_K's mins meet the 32-value sums of the activations in vpdpwssd;
+//     Q4_1 / Q5_1 mins meet the Q8_1 activations' block sums in one f32 multiply-add.
 // Results equal the file-layout vec_dot up to f32 summation order (tests/kernels/packed_test).
 // Only reached through dispatch.cpp after CPUID said avx512f/bw/vl/vnni.
 #include <cstring>
@@ -79,38 +80,103 @@ inline void for_each_panel(const void* panels,
     }
 }
 
-// ---- Q4_0 and Q8_0 (Q8_0 activations) ----
+// ---- The 32-value types: Q4_0, Q5_0, Q8_0 (Q8_0 activations), Q4_1, Q5_1 (Q8_1) ----
 //
-// Panel block: 16 fp16 d, then words k of the 16 rows. Q4_0: 4 words; byte j of a row's
-// qs holds value j (low nibble) and j + 16 (high nibble), so word k's low nibbles are values
-// 4k..4k+3 and its high nibbles 16+4k..16+4k+3. Q8_0: 8 words of signed levels, made
-// unsigned by flipping the sign bit (q + 128).
+// Panel block: 16 fp16 d (Q4_1 / Q5_1: then 16 fp16 m), then words of the 16 rows. Q5_0 /
+// Q5_1: word 0 is qh, the 32 fifth bits (bit j: value j). Then the 4 words of qs: byte j of
+// a row's qs holds value j (low nibble) and j + 16 (high nibble), so word k's low nibbles
+// are values 4k..4k+3 and its high nibbles 16+4k..16+4k+3. Q8_0: 8 words of signed levels,
+// made unsigned by flipping the sign bit (q + 128).
 
-void packed_q4_0(const void* panels,
-                 std::size_t w_row_bytes,
-                 std::int64_t n_panels,
-                 const void* x,
-                 const Q8_0BlockSum* x_sums,
-                 float* y,
-                 std::int64_t n) {
-    constexpr std::size_t kPanelBlock = kLanes * sizeof(BlockQ4_0);
+// Byte j of every row's word, copied to the row's four bytes (vpshufb stays in a lane).
+inline __m512i spread_byte(__m512i words, int j) {
+    const __m512i row_base = _mm512_set4_epi32(0x0C0C0C0C, 0x08080808, 0x04040404, 0);
+    return _mm512_shuffle_epi8(words,
+                               _mm512_add_epi8(row_base, _mm512_set1_epi8(static_cast<char>(j))));
+}
+
+// The int32 dot of the 32 levels of a 4-bit (kFiveBit: 5-bit) panel block with the
+// activations xq, added to sum. Q5 fifth bits: values 4k+i take bit 4k+i of qh, i.e. bit
+// 4(k % 2) + i of qh's byte k / 2 (high nibbles: byte 2 + k / 2); a byte test turns that bit
+// into a lane mask and a masked add sets 16.
+template <bool kFiveBit>
+inline __m512i dot_nibbles(const std::uint8_t* words, const std::int8_t* xq, __m512i sum) {
+    const __m512i low4 = _mm512_set1_epi8(15);
+    const std::uint8_t* qs = words + (kFiveBit ? 64 : 0);
+    __m512i qh_bytes[4] = {};
+    if constexpr (kFiveBit) {
+        const __m512i qh = load512(words);
+        for (int j = 0; j < 4; ++j) {
+            qh_bytes[j] = spread_byte(qh, j);
+        }
+    }
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; ++k) {
+        const __m512i w = load512(qs + 64 * k);
+        __m512i lo = _mm512_and_si512(w, low4);
+        __m512i hi = _mm512_and_si512(_mm512_srli_epi16(w, 4), low4);
+        if constexpr (kFiveBit) {
+            const __m512i bit =
+                _mm512_set1_epi32(k % 2 == 0 ? 0x08040201 : static_cast<int>(0x80402010u));
+            const __m512i sixteen = _mm512_set1_epi8(16);
+            lo = _mm512_mask_add_epi8(lo, _mm512_test_epi8_mask(qh_bytes[k / 2], bit), lo, sixteen);
+            hi = _mm512_mask_add_epi8(hi, _mm512_test_epi8_mask(qh_bytes[2 + k / 2], bit), hi,
+                                      sixteen);
+        }
+        sum = _mm512_dpbusd_epi32(sum, lo, broadcast4(xq + 4 * k));
+        sum = _mm512_dpbusd_epi32(sum, hi, broadcast4(xq + 16 + 4 * k));
+    }
+    return sum;
+}
+
+// Q4_0 (kFiveBit false, levels offset 8) and Q5_0 (offset 16).
+template <bool kFiveBit, typename Block>
+void packed_scale_only(const void* panels,
+                       std::size_t w_row_bytes,
+                       std::int64_t n_panels,
+                       const void* x,
+                       const Q8_0BlockSum* x_sums,
+                       float* y,
+                       std::int64_t n) {
+    constexpr std::size_t kPanelBlock = kLanes * sizeof(Block);
+    constexpr std::int32_t kOffset = kFiveBit ? 16 : 8;
     const auto* xb = static_cast<const BlockQ8_0*>(x);
     const std::int64_t n_blocks = n / kQk32;
-    const __m512i low4 = _mm512_set1_epi8(15);
     for_each_panel<kPanelBlock>(
         panels, w_row_bytes, n_panels, n_blocks, y,
         [&](const std::uint8_t* pb, std::int64_t b, __m512 acc) {
-            const std::int8_t* xq = xb[b].qs;
-            __m512i sum = _mm512_set1_epi32(-8 * x_sums[b].sum);
-#pragma GCC unroll 4
-            for (int k = 0; k < 4; ++k) {
-                const __m512i w = load512(pb + 32 + 64 * k);
-                sum = _mm512_dpbusd_epi32(sum, _mm512_and_si512(w, low4), broadcast4(xq + 4 * k));
-                sum = _mm512_dpbusd_epi32(sum, _mm512_and_si512(_mm512_srli_epi16(w, 4), low4),
-                                          broadcast4(xq + 16 + 4 * k));
-            }
+            const __m512i sum = dot_nibbles<kFiveBit>(pb + 32, xb[b].qs,
+                                                      _mm512_set1_epi32(-kOffset * x_sums[b].sum));
             const __m512 scale = _mm512_mul_ps(halves16(pb), _mm512_set1_ps(x_sums[b].d));
             return _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), scale, acc);
+        });
+}
+
+// Q4_1 and Q5_1: levels are used as they are (x = d * q + m), and per block and row
+// d * dx * dot(q, xq) + m * sx, where the Q8_1 activations carry dx and sx = dx * sum(xq).
+template <bool kFiveBit, typename Block>
+void packed_scale_min_32(const void* panels,
+                         std::size_t w_row_bytes,
+                         std::int64_t n_panels,
+                         const void* x,
+                         const Q8_0BlockSum* /*x_sums*/,
+                         float* y,
+                         std::int64_t n) {
+    constexpr std::size_t kPanelBlock = kLanes * sizeof(Block);
+    const auto* xb = static_cast<const BlockQ8_1*>(x);
+    const std::int64_t n_blocks = n / kQk32;
+    alignas(64) float x_scales[kPackMaxCols / kQk32][2];
+    for (std::int64_t b = 0; b < n_blocks; ++b) {
+        x_scales[b][0] = _cvtsh_ss(xb[b].d);
+        x_scales[b][1] = _cvtsh_ss(xb[b].s);
+    }
+    for_each_panel<kPanelBlock>(
+        panels, w_row_bytes, n_panels, n_blocks, y,
+        [&](const std::uint8_t* pb, std::int64_t b, __m512 acc) {
+            const __m512i sum = dot_nibbles<kFiveBit>(pb + 64, xb[b].qs, _mm512_setzero_si512());
+            const __m512 scale = _mm512_mul_ps(halves16(pb), _mm512_set1_ps(x_scales[b][0]));
+            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), scale, acc);
+            return _mm512_fmadd_ps(halves16(pb + 32), _mm512_set1_ps(x_scales[b][1]), acc);
         });
 }
 
@@ -337,7 +403,10 @@ void set_packed(KernelSet& set, TensorType type, VecDotPackedFn fn) {
 }  // namespace
 
 void fill_avx512_packed_kernels(KernelSet& set) {
-    set_packed(set, TensorType::kQ4_0, packed_q4_0);
+    set_packed(set, TensorType::kQ4_0, packed_scale_only<false, BlockQ4_0>);
+    set_packed(set, TensorType::kQ5_0, packed_scale_only<true, BlockQ5_0>);
+    set_packed(set, TensorType::kQ4_1, packed_scale_min_32<false, BlockQ4_1>);
+    set_packed(set, TensorType::kQ5_1, packed_scale_min_32<true, BlockQ5_1>);
     set_packed(set, TensorType::kQ8_0, packed_q8_0);
     set_packed(set, TensorType::kQ4_K, packed_scale_min<false, BlockQ4_K>);
     set_packed(set, TensorType::kQ5_K, packed_scale_min<true, BlockQ5_K>);
