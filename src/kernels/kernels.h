@@ -55,10 +55,11 @@ struct Q8_0BlockSum {
     std::int32_t sum = 0;
 };
 
-// The many-token form of VecDotTileFn for weights whose vec_dot_type is Q8_0: the same
+// The many-token form of VecDotTileFn (any weight type whose set entry has one): the same
 // Y[t * y_stride + r] for r < n_rows, t < n_tokens, computed by re-laying a panel of weight
 // rows once per call (lane = row) and sweeping every token over it. It pays from
-// kPanelMinTokens tokens up. x_sums: n / 32 Q8_0BlockSum per token, x_sums_stride apart.
+// kPanelMinTokens tokens up. x_sums: n / 32 Q8_0BlockSum per token, x_sums_stride apart,
+// for Q8_0 activations (Q8_1, Q8_K and f32 activations carry what they need; nullptr).
 using VecDotPanelFn = void (*)(const void* w,
                                std::size_t w_row_bytes,
                                std::int64_t n_rows,

@@ -163,7 +163,7 @@ void matmul_rows_q8(const KernelSet& set,
     const VecDotPanelFn vec_dot_panel = set[type].vec_dot_panel;
     if (vec_dot_panel != nullptr && n_tokens >= kPanelMinTokens &&
         (xq.type() == TensorType::kF32 || xq.type() == TensorType::kQ8_K ||
-         xq.block_sums(0) != nullptr)) {
+         xq.type() == TensorType::kQ8_1 || xq.block_sums(0) != nullptr)) {
         // The kernel re-lays 16-row panels of the range once per token tile and keeps them
         // in L1 while every token of the tile passes.
         for (std::int64_t t0 = 0; t0 < n_tokens; t0 += kPanelTokenTile) {

@@ -208,9 +208,10 @@ std::vector<const KernelSet*> panel_sets(TensorType type) {
     return sets;
 }
 
-const TensorType kPanelTypes[] = {TensorType::kQ8_0, TensorType::kQ4_0, TensorType::kQ5_0,
-                                  TensorType::kQ4_K, TensorType::kQ5_K, TensorType::kQ6_K,
-                                  TensorType::kF32,  TensorType::kF16,  TensorType::kBF16};
+const TensorType kPanelTypes[] = {TensorType::kQ8_0, TensorType::kQ4_0, TensorType::kQ4_1,
+                                  TensorType::kQ5_0, TensorType::kQ5_1, TensorType::kQ4_K,
+                                  TensorType::kQ5_K, TensorType::kQ6_K, TensorType::kF32,
+                                  TensorType::kF16,  TensorType::kBF16};
 
 // Row lengths: legacy quantized, one block and 33 blocks (a 32-block chunk and one more);
 // K-quants likewise in super-blocks; float, off the 8-column transpose step and across the
@@ -234,7 +235,7 @@ std::vector<std::int64_t> panel_token_counts(std::int64_t n_cols) {
     return {8, 13};
 }
 
-TEST(PanelTest, AvxSetHasPanelsForTheQ8_0FamilyAndFloats) {
+TEST(PanelTest, AvxSetHasPanelsForEveryQuantizedAndFloatType) {
     const KernelSet* set = kernels_for(Isa::kAvx512);
     if (set == nullptr) {
         GTEST_SKIP() << "no AVX-512 VNNI on this CPU";

@@ -1,5 +1,6 @@
 // AVX-512 (F, BW, VL, VNNI) many-token kernels: vec_dot_panel entries for the weight types
-// whose activations are Q8_0 blocks (Q8_0, Q4_0, Q5_0), used for prompt batches.
+// whose activations are Q8_0 blocks (Q8_0, Q4_0, Q5_0) or Q8_1 blocks (Q4_1, Q5_1), used
+// for prompt batches.
 //
 // The tile kernels (avx512_tiles.cpp) put 64 values of one row in a vector and need, per
 // (row, token, block pair), a convert, a multiply and an FMA besides the integer dot, plus
@@ -21,6 +22,7 @@
 // Results equal vec_dot up to f32 summation order (tests/kernels/tile_test.cpp).
 #include <cstddef>
 #include <cstring>
+#include <type_traits>
 
 #include <immintrin.h>
 
@@ -38,6 +40,7 @@ constexpr int kGroups = kQk32 / 4;  // 4-byte groups per block
 struct alignas(64) Panel {
     __m512i levels[kChunkBlocks][kGroups];
     float scales[kChunkBlocks][kPanelRows];
+    float mins[kChunkBlocks][kPanelRows];  // Q4_1 / Q5_1 only
 };
 
 inline __m512i join256(__m256i lo, __m256i hi) {
@@ -65,10 +68,13 @@ inline __m512i nibbles_of_two_rows(const std::uint8_t* qs_a, const std::uint8_t*
 }
 
 // Weight decoders: Block, kOffset, and levels(a, b) = the unsigned levels (q + kOffset in
-// signed terms) of one block of row a (bytes 0..31) and of row b (bytes 32..63).
+// signed terms) of one block of row a (bytes 0..31) and of row b (bytes 32..63). kHasMin:
+// the block has a min m (x = d * q + m) and the activations are Q8_1, whose s = d * sum(q)
+// meets m once per block and row.
 struct Q8_0Panel {
     using Block = BlockQ8_0;
     static constexpr std::int32_t kOffset = 128;
+    static constexpr bool kHasMin = false;
 
     static __m512i levels(const Block* a, const Block* b) {
         return _mm512_xor_si512(join256(load256(a->qs), load256(b->qs)),
@@ -76,18 +82,23 @@ struct Q8_0Panel {
     }
 };
 
-struct Q4_0Panel {
-    using Block = BlockQ4_0;
-    static constexpr std::int32_t kOffset = 8;
+template <typename B, std::int32_t kLevelOffset, bool kMin>
+struct NibblePanel {
+    using Block = B;
+    static constexpr std::int32_t kOffset = kLevelOffset;
+    static constexpr bool kHasMin = kMin;
 
     static __m512i levels(const Block* a, const Block* b) {
         return nibbles_of_two_rows(a->qs, b->qs);
     }
 };
 
-struct Q5_0Panel {
-    using Block = BlockQ5_0;
-    static constexpr std::int32_t kOffset = 16;
+// Five-bit levels: bit j of qh is the fifth bit of value j (bit 4 of its byte).
+template <typename B, std::int32_t kLevelOffset, bool kMin>
+struct FiveBitPanel {
+    using Block = B;
+    static constexpr std::int32_t kOffset = kLevelOffset;
+    static constexpr bool kHasMin = kMin;
 
     static __m512i levels(const Block* a, const Block* b) {
         std::uint32_t qh_a = 0;
@@ -99,6 +110,11 @@ struct Q5_0Panel {
         return _mm512_mask_add_epi8(q, bit4, q, _mm512_set1_epi8(16));
     }
 };
+
+using Q4_0Panel = NibblePanel<BlockQ4_0, 8, false>;
+using Q4_1Panel = NibblePanel<BlockQ4_1, 0, true>;
+using Q5_0Panel = FiveBitPanel<BlockQ5_0, 16, false>;
+using Q5_1Panel = FiveBitPanel<BlockQ5_1, 0, true>;
 
 // v[k] (k < 4) holds rows k (bytes 0..31) and k + 4 (bytes 32..63); v[4 + k] rows 8 + k and
 // 12 + k. Writes out[g] with lane r = dword g of row r, for r = 0..15.
@@ -150,11 +166,17 @@ void fill_panel(const std::uint8_t* w,
         for (int r = 0; r < kPanelRows; ++r) {
             panel->scales[b][r] = _cvtsh_ss(rows[r][b].d);
         }
+        if constexpr (W::kHasMin) {
+            for (int r = 0; r < kPanelRows; ++r) {
+                panel->mins[b][r] = _cvtsh_ss(rows[r][b].m);
+            }
+        }
     }
 }
 
 // T tokens against the panel: y[t][0..15] = (or +=) the 16 row sums over the panel's blocks.
-template <std::int32_t kOffset, std::size_t T>
+// Q8_0 activations take d and sum(x) from `sums`; Q8_1 ones carry d and s in their blocks.
+template <typename W, std::size_t T>
 void panel_tokens(const Panel& panel,
                   std::int64_t n_blocks,
                   const std::uint8_t* x,
@@ -175,11 +197,22 @@ void panel_tokens(const Panel& panel,
         const __m512 wd = _mm512_load_ps(panel.scales[b]);
 #pragma GCC unroll 8
         for (std::size_t t = 0; t < T; ++t) {
-            const Q8_0BlockSum s = sums[static_cast<std::int64_t>(t) * sums_stride + b];
-            const std::uint8_t* q = x + t * x_row_bytes +
-                                    static_cast<std::size_t>(b) * sizeof(BlockQ8_0) +
-                                    offsetof(BlockQ8_0, qs);
-            __m512i isum = _mm512_set1_epi32(-kOffset * s.sum);
+            const std::uint8_t* q = x + t * x_row_bytes;
+            __m512i isum;
+            float xd;
+            if constexpr (W::kHasMin) {
+                const auto* xb = reinterpret_cast<const BlockQ8_1*>(q) + b;
+                q = reinterpret_cast<const std::uint8_t*>(xb->qs);
+                isum = _mm512_setzero_si512();
+                xd = _cvtsh_ss(xb->d);
+                acc[t] = _mm512_fmadd_ps(_mm512_load_ps(panel.mins[b]),
+                                         _mm512_set1_ps(_cvtsh_ss(xb->s)), acc[t]);
+            } else {
+                const Q8_0BlockSum s = sums[static_cast<std::int64_t>(t) * sums_stride + b];
+                q += static_cast<std::size_t>(b) * sizeof(BlockQ8_0) + offsetof(BlockQ8_0, qs);
+                isum = _mm512_set1_epi32(-W::kOffset * s.sum);
+                xd = s.d;
+            }
 #pragma GCC unroll 8
             for (int g = 0; g < kGroups; ++g) {
                 std::int32_t four = 0;
@@ -187,7 +220,7 @@ void panel_tokens(const Panel& panel,
                 isum = _mm512_dpbusd_epi32(isum, wq[g], _mm512_set1_epi32(four));
             }
             acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum),
-                                     _mm512_mul_ps(wd, _mm512_set1_ps(s.d)), acc[t]);
+                                     _mm512_mul_ps(wd, _mm512_set1_ps(xd)), acc[t]);
         }
     }
 #pragma GCC unroll 8
@@ -212,12 +245,11 @@ using TokensFn = void (*)(const Panel&,
                           __mmask16,
                           bool);
 
-template <std::int32_t kOffset>
+template <typename W>
 struct TokensTable {
     static constexpr TokensFn kFns[kMicroTokens] = {
-        panel_tokens<kOffset, 1>, panel_tokens<kOffset, 2>, panel_tokens<kOffset, 3>,
-        panel_tokens<kOffset, 4>, panel_tokens<kOffset, 5>, panel_tokens<kOffset, 6>,
-        panel_tokens<kOffset, 7>, panel_tokens<kOffset, 8>,
+        panel_tokens<W, 1>, panel_tokens<W, 2>, panel_tokens<W, 3>, panel_tokens<W, 4>,
+        panel_tokens<W, 5>, panel_tokens<W, 6>, panel_tokens<W, 7>, panel_tokens<W, 8>,
     };
 };
 
@@ -244,13 +276,14 @@ void vec_dot_panel(const void* w,
             const std::int64_t nb = n_blocks - b0 < kChunkBlocks ? n_blocks - b0 : kChunkBlocks;
             fill_panel<W>(wbytes + static_cast<std::size_t>(r0) * w_row_bytes, w_row_bytes, nr, b0,
                           nb, &panel);
-            const std::uint8_t* xchunk = xbytes + static_cast<std::size_t>(b0) * sizeof(BlockQ8_0);
+            using ActBlock = std::conditional_t<W::kHasMin, BlockQ8_1, BlockQ8_0>;
+            const std::uint8_t* xchunk = xbytes + static_cast<std::size_t>(b0) * sizeof(ActBlock);
             for (std::int64_t t = 0; t < n_tokens; t += kMicroTokens) {
                 const std::int64_t nt = n_tokens - t < kMicroTokens ? n_tokens - t : kMicroTokens;
-                TokensTable<W::kOffset>::kFns[nt - 1](
+                const Q8_0BlockSum* sums = W::kHasMin ? nullptr : x_sums + t * x_sums_stride + b0;
+                TokensTable<W>::kFns[nt - 1](
                     panel, nb, xchunk + static_cast<std::size_t>(t) * x_row_bytes, x_row_bytes,
-                    x_sums + t * x_sums_stride + b0, x_sums_stride, y + t * y_stride + r0, y_stride,
-                    row_mask, b0 > 0);
+                    sums, x_sums_stride, y + t * y_stride + r0, y_stride, row_mask, b0 > 0);
             }
         }
     }
@@ -731,6 +764,8 @@ void fill_avx512_panel_kernels(KernelSet& set) {
     set_panel(set, TensorType::kQ8_0, vec_dot_panel<Q8_0Panel>);
     set_panel(set, TensorType::kQ4_0, vec_dot_panel<Q4_0Panel>);
     set_panel(set, TensorType::kQ5_0, vec_dot_panel<Q5_0Panel>);
+    set_panel(set, TensorType::kQ4_1, vec_dot_panel<Q4_1Panel>);
+    set_panel(set, TensorType::kQ5_1, vec_dot_panel<Q5_1Panel>);
     set_panel(set, TensorType::kQ4_K, vec_dot_panel_k<ScaleMinDecoder<false, BlockQ4_K>>);
     set_panel(set, TensorType::kQ5_K, vec_dot_panel_k<ScaleMinDecoder<true, BlockQ5_K>>);
     set_panel(set, TensorType::kQ6_K, vec_dot_panel_k<Q6KDecoder>);
