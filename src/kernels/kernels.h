@@ -97,6 +97,10 @@ struct TypeKernels {
     // Used by matmul_rows_q8 instead of vec_dot_tile for kPanelMinTokens tokens or more;
     // nullptr where a set has none.
     VecDotPanelFn vec_dot_panel = nullptr;
+    // vec_dot_panel over weights re-laid by pack_rows (w: the first of n_rows / kPackRows
+    // panels); used by matmul_packed_q8 from kPanelMinTokens tokens on; nullptr where a set
+    // has none (then panels are unpacked into the file's layout first).
+    VecDotPanelFn vec_dot_panel_packed = nullptr;
     // One token against weights re-laid by pack_rows (see "Packed weights" below); nullptr
     // where a set has none, and then weights of this type are not worth packing.
     VecDotPackedFn vec_dot_packed = nullptr;
@@ -343,9 +347,9 @@ void unpack_rows(TensorType type,
                  void* dst);
 
 // matmul_rows_q8 and matmul_rows for packed weights (row_begin a multiple of kPackRows).
-// One token goes through the set's vec_dot_packed; anything else unpacks a panel at a time
-// into a per-thread buffer and runs the unpacked kernels on it (the unpacking costs a copy
-// of 16 rows per call, small against a prompt batch's work).
+// One token goes through the set's vec_dot_packed, kPanelMinTokens or more through its
+// vec_dot_panel_packed; anything else unpacks a panel at a time into a per-thread buffer
+// and runs the unpacked kernels on it (a copy of 16 rows per call).
 void matmul_packed_q8(const KernelSet& set,
                       TensorType type,
                       const void* packed,

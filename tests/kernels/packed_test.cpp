@@ -183,7 +183,14 @@ TEST(PackedTest, PackedProductsMatchReferenceVecDotOnRandomBlocks) {
             std::vector<std::uint8_t> packed(m.bytes.size());
             pack_rows(type, m.bytes.data(), m.row_bytes, n_rows, packed.data());
             for (const KernelSet* set : all_sets()) {
-                for (std::int64_t n_tokens : {1, 3, 9}) {
+                // One token (vec_dot_packed), fewer than kPanelMinTokens (unpacked), and
+                // the panels over packed weights; on one-block rows (to stay fast) also more
+                // than one kPanelTokenTile of them.
+                std::vector<std::int64_t> token_counts = {1, 3, 9};
+                if (n_cols == block) {
+                    token_counts.push_back(kPanelTokenTile + 9);
+                }
+                for (std::int64_t n_tokens : token_counts) {
                     // All rows, and a thread's share: whole panels from mid-matrix.
                     ASSERT_NO_FATAL_FAILURE(expect_packed_q8_matches_reference(
                         *set, type, m, packed, n_rows, n_cols, n_tokens, 0, n_rows));

@@ -15,6 +15,7 @@
 #include <immintrin.h>
 
 #include "kernels/blocks.h"
+#include "kernels/x86/avx512_packed_decode.h"
 #include "kernels/x86/x86_kernels.h"
 
 namespace lore::kernels::x86 {
@@ -23,13 +24,8 @@ namespace {
 constexpr std::size_t kLanes = 16;  // kPackRows
 static_assert(kPackRows == static_cast<std::int64_t>(kLanes));
 
-inline __m512i load512(const std::uint8_t* p) {
-    return _mm512_loadu_si512(p);
-}
-
-inline __m512 halves16(const std::uint8_t* p) {
-    return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
-}
+using packed::halves16;
+using packed::load512;
 
 // The 4 activation bytes starting at p, in every lane.
 inline __m512i broadcast4(const void* p) {
@@ -88,40 +84,19 @@ inline void for_each_panel(const void* panels,
 // are values 4k..4k+3 and its high nibbles 16+4k..16+4k+3. Q8_0: 8 words of signed levels,
 // made unsigned by flipping the sign bit (q + 128).
 
-// Byte j of every row's word, copied to the row's four bytes (vpshufb stays in a lane).
-inline __m512i spread_byte(__m512i words, int j) {
-    const __m512i row_base = _mm512_set4_epi32(0x0C0C0C0C, 0x08080808, 0x04040404, 0);
-    return _mm512_shuffle_epi8(words,
-                               _mm512_add_epi8(row_base, _mm512_set1_epi8(static_cast<char>(j))));
-}
-
 // The int32 dot of the 32 levels of a 4-bit (kFiveBit: 5-bit) panel block with the
-// activations xq, added to sum. Q5 fifth bits: values 4k+i take bit 4k+i of qh, i.e. bit
-// 4(k % 2) + i of qh's byte k / 2 (high nibbles: byte 2 + k / 2); a byte test turns that bit
-// into a lane mask and a masked add sets 16.
+// activations xq, added to sum.
 template <bool kFiveBit>
 inline __m512i dot_nibbles(const std::uint8_t* words, const std::int8_t* xq, __m512i sum) {
-    const __m512i low4 = _mm512_set1_epi8(15);
     const std::uint8_t* qs = words + (kFiveBit ? 64 : 0);
-    __m512i qh_bytes[4] = {};
-    if constexpr (kFiveBit) {
-        const __m512i qh = load512(words);
-        for (int j = 0; j < 4; ++j) {
-            qh_bytes[j] = spread_byte(qh, j);
-        }
-    }
+    const packed::FifthBits qh(kFiveBit ? load512(words) : _mm512_setzero_si512());
 #pragma GCC unroll 4
     for (int k = 0; k < 4; ++k) {
-        const __m512i w = load512(qs + 64 * k);
-        __m512i lo = _mm512_and_si512(w, low4);
-        __m512i hi = _mm512_and_si512(_mm512_srli_epi16(w, 4), low4);
+        __m512i lo;
+        __m512i hi;
+        packed::nibbles(load512(qs + 64 * k), lo, hi);
         if constexpr (kFiveBit) {
-            const __m512i bit =
-                _mm512_set1_epi32(k % 2 == 0 ? 0x08040201 : static_cast<int>(0x80402010u));
-            const __m512i sixteen = _mm512_set1_epi8(16);
-            lo = _mm512_mask_add_epi8(lo, _mm512_test_epi8_mask(qh_bytes[k / 2], bit), lo, sixteen);
-            hi = _mm512_mask_add_epi8(hi, _mm512_test_epi8_mask(qh_bytes[2 + k / 2], bit), hi,
-                                      sixteen);
+            packed::add_fifth_bits(qh, k, lo, hi);
         }
         sum = _mm512_dpbusd_epi32(sum, lo, broadcast4(xq + 4 * k));
         sum = _mm512_dpbusd_epi32(sum, hi, broadcast4(xq + 16 + 4 * k));
@@ -210,14 +185,7 @@ void packed_q8_0(const void* panels,
 
 constexpr std::int64_t kMaxSuperBlocks = kPackMaxCols / kQkK;
 
-// Byte j (0..3) of every 32-bit lane, zero- or sign-extended.
-inline __m512i byte_u(__m512i v, unsigned j) {
-    return _mm512_and_si512(_mm512_srli_epi32(v, 8 * j), _mm512_set1_epi32(0xFF));
-}
-
-inline __m512i byte_s(__m512i v, unsigned j) {
-    return _mm512_srai_epi32(_mm512_slli_epi32(v, 24 - 8 * j), 24);
-}
+using packed::byte_s;
 
 // Q4_K panel block: 16 fp16 d, 16 fp16 dmin, then words 0-2 (the twelve bytes of six-bit
 // scales and mins) and words 3-34 (qs). Word 3 + 8c + g of a row holds values 64c + 4g + i
@@ -254,27 +222,12 @@ void packed_scale_min(const void* panels,
         min_pairs[b][2] = pair(xsum[4], xsum[6]);
         min_pairs[b][3] = pair(xsum[5], xsum[7]);
     }
-    const __m512i low4 = _mm512_set1_epi8(15);
-    const __m512i low6 = _mm512_set1_epi8(0x3f);
-    const __m512i low2 = _mm512_set1_epi8(3);
-    const __m512i low1 = _mm512_set1_epi8(1);
     const __m512i low_bytes = _mm512_set1_epi32(0x00FF00FF);
     for_each_panel<kPanelBlock>(
         panels, w_row_bytes, n_panels, n_blocks, y,
         [&](const std::uint8_t* pb, std::int64_t b, __m512 acc) {
             const std::uint8_t* words = pb + 64;
-            const __m512i w0 = load512(words);
-            const __m512i w1 = load512(words + 64);
-            const __m512i w2 = load512(words + 128);
-            // Scales 0-3 and 4-7, mins 0-3 and 4-7, one byte each (layout in blocks.h).
-            const __m512i sc_lo = _mm512_and_si512(w0, low6);
-            const __m512i m_lo = _mm512_and_si512(w1, low6);
-            const __m512i sc_hi = _mm512_or_si512(
-                _mm512_and_si512(w2, low4),
-                _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(w0, 6), low2), 4));
-            const __m512i m_hi = _mm512_or_si512(
-                _mm512_and_si512(_mm512_srli_epi32(w2, 4), low4),
-                _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(w1, 6), low2), 4));
+            const packed::ScalesMins sm(words);
             const std::int8_t* xq = xb[b].qs;
             const std::uint8_t* qh = words + 3 * 64;
             const std::uint8_t* qs = words + (kFiveBit ? 11 : 3) * 64;
@@ -285,37 +238,29 @@ void packed_scale_min(const void* panels,
                 __m512i dot_hi = _mm512_setzero_si512();
 #pragma GCC unroll 8
                 for (unsigned g = 0; g < 8; ++g) {
-                    const __m512i w = load512(qs + 64 * (8 * c + g));
-                    __m512i lo = _mm512_and_si512(w, low4);
-                    __m512i hi = _mm512_and_si512(_mm512_srli_epi16(w, 4), low4);
+                    __m512i lo;
+                    __m512i hi;
+                    packed::nibbles(load512(qs + 64 * (8 * c + g)), lo, hi);
                     if constexpr (kFiveBit) {
-                        const __m512i h = load512(qh + 64 * g);
-                        lo = _mm512_or_si512(
-                            lo, _mm512_slli_epi32(
-                                    _mm512_and_si512(_mm512_srli_epi32(h, 2 * c), low1), 4));
-                        hi = _mm512_or_si512(
-                            hi, _mm512_slli_epi32(
-                                    _mm512_and_si512(_mm512_srli_epi32(h, 2 * c + 1), low1), 4));
+                        packed::add_k_fifth_bits(load512(qh + 64 * g), c, lo, hi);
                     }
                     dot_lo = _mm512_dpbusd_epi32(dot_lo, lo, broadcast4(xq + 64 * c + 4 * g));
                     dot_hi = _mm512_dpbusd_epi32(dot_hi, hi, broadcast4(xq + 64 * c + 32 + 4 * g));
                 }
-                const __m512i sc = c < 2 ? sc_lo : sc_hi;
-                sum = _mm512_add_epi32(sum, _mm512_mullo_epi32(dot_lo, byte_u(sc, (2u * c) % 4u)));
-                sum = _mm512_add_epi32(sum,
-                                       _mm512_mullo_epi32(dot_hi, byte_u(sc, (2u * c + 1u) % 4u)));
+                sum = _mm512_add_epi32(sum, _mm512_mullo_epi32(dot_lo, sm.scale(2 * c)));
+                sum = _mm512_add_epi32(sum, _mm512_mullo_epi32(dot_hi, sm.scale(2 * c + 1)));
             }
             __m512i mins = _mm512_setzero_si512();
-            mins = _mm512_dpwssd_epi32(mins, _mm512_and_si512(m_lo, low_bytes),
+            mins = _mm512_dpwssd_epi32(mins, _mm512_and_si512(sm.m_lo, low_bytes),
                                        _mm512_set1_epi32(min_pairs[b][0]));
-            mins =
-                _mm512_dpwssd_epi32(mins, _mm512_and_si512(_mm512_srli_epi32(m_lo, 8), low_bytes),
-                                    _mm512_set1_epi32(min_pairs[b][1]));
-            mins = _mm512_dpwssd_epi32(mins, _mm512_and_si512(m_hi, low_bytes),
+            mins = _mm512_dpwssd_epi32(mins,
+                                       _mm512_and_si512(_mm512_srli_epi32(sm.m_lo, 8), low_bytes),
+                                       _mm512_set1_epi32(min_pairs[b][1]));
+            mins = _mm512_dpwssd_epi32(mins, _mm512_and_si512(sm.m_hi, low_bytes),
                                        _mm512_set1_epi32(min_pairs[b][2]));
-            mins =
-                _mm512_dpwssd_epi32(mins, _mm512_and_si512(_mm512_srli_epi32(m_hi, 8), low_bytes),
-                                    _mm512_set1_epi32(min_pairs[b][3]));
+            mins = _mm512_dpwssd_epi32(mins,
+                                       _mm512_and_si512(_mm512_srli_epi32(sm.m_hi, 8), low_bytes),
+                                       _mm512_set1_epi32(min_pairs[b][3]));
             __m512 s = _mm512_mul_ps(halves16(pb), _mm512_cvtepi32_ps(sum));
             s = _mm512_fnmadd_ps(halves16(pb + 32), _mm512_cvtepi32_ps(mins), s);
             return _mm512_fmadd_ps(s, _mm512_set1_ps(xb[b].d), acc);
@@ -343,8 +288,6 @@ void packed_q6_k(const void* panels,
             offsets[b][s] = -32 * xb[b].bsums[s];
         }
     }
-    const __m512i low4 = _mm512_set1_epi8(15);
-    const __m512i bits45 = _mm512_set1_epi8(0x30);
     for_each_panel<kPanelBlock>(
         panels, w_row_bytes, n_panels, n_blocks, y,
         [&](const std::uint8_t* pb, std::int64_t b, __m512 acc) {
@@ -359,27 +302,17 @@ void packed_q6_k(const void* panels,
             for (int h = 0; h < 2; ++h) {
 #pragma GCC unroll 8
                 for (int g = 0; g < 8; ++g) {
-                    const __m512i ql0 = load512(words + 64 * (16 * h + g));
-                    const __m512i ql1 = load512(words + 64 * (16 * h + 8 + g));
-                    const __m512i qh = load512(words + 64 * (32 + 8 * h + g));
-                    const __m512i q0 =
-                        _mm512_or_si512(_mm512_and_si512(ql0, low4),
-                                        _mm512_and_si512(_mm512_slli_epi16(qh, 4), bits45));
-                    const __m512i q1 =
-                        _mm512_or_si512(_mm512_and_si512(ql1, low4),
-                                        _mm512_and_si512(_mm512_slli_epi16(qh, 2), bits45));
-                    const __m512i q2 =
-                        _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql0, 4), low4),
-                                        _mm512_and_si512(qh, bits45));
-                    const __m512i q3 =
-                        _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql1, 4), low4),
-                                        _mm512_and_si512(_mm512_srli_epi16(qh, 2), bits45));
-                    const int base = 128 * h + 4 * g;  // value index of q0's first level
+                    __m512i q[4];
+                    packed::q6_k_levels(load512(words + 64 * (16 * h + g)),
+                                        load512(words + 64 * (16 * h + 8 + g)),
+                                        load512(words + 64 * (32 + 8 * h + g)), q);
+                    const int base = 128 * h + 4 * g;  // value index of q[0]'s first level
                     const int s0 = base / 16;          // its sub-block
-                    dot[s0] = _mm512_dpbusd_epi32(dot[s0], q0, broadcast4(xq + base));
-                    dot[s0 + 2] = _mm512_dpbusd_epi32(dot[s0 + 2], q1, broadcast4(xq + base + 32));
-                    dot[s0 + 4] = _mm512_dpbusd_epi32(dot[s0 + 4], q2, broadcast4(xq + base + 64));
-                    dot[s0 + 6] = _mm512_dpbusd_epi32(dot[s0 + 6], q3, broadcast4(xq + base + 96));
+#pragma GCC unroll 4
+                    for (int j = 0; j < 4; ++j) {
+                        dot[s0 + 2 * j] = _mm512_dpbusd_epi32(dot[s0 + 2 * j], q[j],
+                                                              broadcast4(xq + base + 32 * j));
+                    }
                 }
             }
             __m512i sum = _mm512_setzero_si512();

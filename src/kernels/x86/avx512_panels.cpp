@@ -27,6 +27,7 @@
 #include <immintrin.h>
 
 #include "kernels/blocks.h"
+#include "kernels/x86/avx512_packed_decode.h"
 #include "kernels/x86/x86_kernels.h"
 
 namespace lore::kernels::x86 {
@@ -80,6 +81,13 @@ struct Q8_0Panel {
         return _mm512_xor_si512(join256(load256(a->qs), load256(b->qs)),
                                 _mm512_set1_epi8(static_cast<char>(0x80)));
     }
+
+    static void packed_levels(const std::uint8_t* words, __m512i* out) {
+        for (int k = 0; k < kGroups; ++k) {
+            out[k] = _mm512_xor_si512(packed::load512(words + 64 * k),
+                                      _mm512_set1_epi8(static_cast<char>(0x80)));
+        }
+    }
 };
 
 template <typename B, std::int32_t kLevelOffset, bool kMin>
@@ -90,6 +98,12 @@ struct NibblePanel {
 
     static __m512i levels(const Block* a, const Block* b) {
         return nibbles_of_two_rows(a->qs, b->qs);
+    }
+
+    static void packed_levels(const std::uint8_t* words, __m512i* out) {
+        for (int k = 0; k < 4; ++k) {
+            packed::nibbles(packed::load512(words + 64 * k), out[k], out[4 + k]);
+        }
     }
 };
 
@@ -108,6 +122,15 @@ struct FiveBitPanel {
         const __mmask64 bit4 = _cvtu64_mask64(qh_a | (static_cast<std::uint64_t>(qh_b) << 32));
         const __m512i q = nibbles_of_two_rows(a->qs, b->qs);
         return _mm512_mask_add_epi8(q, bit4, q, _mm512_set1_epi8(16));
+    }
+
+    // Packed: word 0 is qh, words 1-4 qs.
+    static void packed_levels(const std::uint8_t* words, __m512i* out) {
+        const packed::FifthBits qh(packed::load512(words));
+        for (int k = 0; k < 4; ++k) {
+            packed::nibbles(packed::load512(words + 64 + 64 * k), out[k], out[4 + k]);
+            packed::add_fifth_bits(qh, k, out[k], out[4 + k]);
+        }
     }
 };
 
@@ -171,6 +194,25 @@ void fill_panel(const std::uint8_t* w,
                 panel->mins[b][r] = _cvtsh_ss(rows[r][b].m);
             }
         }
+    }
+}
+
+// The same from a packed panel (kernels.h, "Packed weights"): its panel blocks already hold
+// one word of the 16 rows per vector, the panel's layout, so filling is decoding only.
+template <typename W>
+void fill_panel_packed(const std::uint8_t* packed_panel,
+                       std::int64_t b0,
+                       std::int64_t n_blocks,
+                       Panel* panel) {
+    constexpr std::size_t kPanelBlock = kPanelRows * sizeof(typename W::Block);
+    constexpr std::size_t kHalvesBytes = (W::kHasMin ? 2 : 1) * kPanelRows * 2;
+    for (std::int64_t b = 0; b < n_blocks; ++b) {
+        const std::uint8_t* pb = packed_panel + static_cast<std::size_t>(b0 + b) * kPanelBlock;
+        _mm512_store_ps(panel->scales[b], packed::halves16(pb));
+        if constexpr (W::kHasMin) {
+            _mm512_store_ps(panel->mins[b], packed::halves16(pb + kPanelRows * 2));
+        }
+        W::packed_levels(pb + kHalvesBytes, panel->levels[b]);
     }
 }
 
@@ -253,7 +295,8 @@ struct TokensTable {
     };
 };
 
-template <typename W>
+// kPacked: w holds packed panels (pack_rows) and n_rows is a multiple of kPanelRows.
+template <typename W, bool kPacked>
 void vec_dot_panel(const void* w,
                    std::size_t w_row_bytes,
                    std::int64_t n_rows,
@@ -274,8 +317,13 @@ void vec_dot_panel(const void* w,
         const auto row_mask = static_cast<__mmask16>((1u << nr) - 1u);
         for (std::int64_t b0 = 0; b0 < n_blocks; b0 += kChunkBlocks) {
             const std::int64_t nb = n_blocks - b0 < kChunkBlocks ? n_blocks - b0 : kChunkBlocks;
-            fill_panel<W>(wbytes + static_cast<std::size_t>(r0) * w_row_bytes, w_row_bytes, nr, b0,
-                          nb, &panel);
+            if constexpr (kPacked) {
+                fill_panel_packed<W>(wbytes + static_cast<std::size_t>(r0) * w_row_bytes, b0, nb,
+                                     &panel);
+            } else {
+                fill_panel<W>(wbytes + static_cast<std::size_t>(r0) * w_row_bytes, w_row_bytes, nr,
+                              b0, nb, &panel);
+            }
             using ActBlock = std::conditional_t<W::kHasMin, BlockQ8_1, BlockQ8_0>;
             const std::uint8_t* xchunk = xbytes + static_cast<std::size_t>(b0) * sizeof(ActBlock);
             for (std::int64_t t = 0; t < n_tokens; t += kMicroTokens) {
@@ -349,6 +397,36 @@ struct ScaleMinDecoder {
         }
         *corr_scale = _cvtsh_ss(b.dmin);
     }
+
+    // Super-block sb of `panel` from packed panel block pb: d, dmin, then words 0-2 (scales
+    // and mins), Q5_K words 3-10 (qh), then qs (word 8c + g: segments 2c and 2c + 1, group g).
+    static void fill_packed(const std::uint8_t* pb, std::int64_t sb, KPanel* panel) {
+        const __m512 d = packed::halves16(pb);
+        const std::uint8_t* words = pb + 2 * kPanelRows * 2;
+        const packed::ScalesMins sm(words);
+        for (unsigned j = 0; j < 8; ++j) {
+            _mm512_store_ps(panel->scales[sb][j],
+                            _mm512_mul_ps(d, _mm512_cvtepi32_ps(sm.scale(j))));
+            const __m512i m = sm.min(j);
+            panel->corr[sb][j] = _mm512_or_si512(m, _mm512_slli_epi32(m, 16));
+        }
+        _mm512_store_ps(panel->corr_scale[sb], packed::halves16(pb + kPanelRows * 2));
+        const std::uint8_t* qh = words + 3 * 64;
+        const std::uint8_t* qs = words + (kFiveBit ? 11 : 3) * 64;
+        for (unsigned c = 0; c < 4; ++c) {
+            for (int g = 0; g < 8; ++g) {
+                __m512i lo;
+                __m512i hi;
+                packed::nibbles(packed::load512(qs + 64 * (8 * c + static_cast<unsigned>(g))), lo,
+                                hi);
+                if constexpr (kFiveBit) {
+                    packed::add_k_fifth_bits(packed::load512(qh + 64 * g), c, lo, hi);
+                }
+                panel->levels[sb][16 * c + static_cast<unsigned>(g)] = lo;
+                panel->levels[sb][16 * c + 8 + static_cast<unsigned>(g)] = hi;
+            }
+        }
+    }
 };
 
 struct Q6KDecoder {
@@ -380,6 +458,39 @@ struct Q6KDecoder {
                 (static_cast<std::uint32_t>(static_cast<std::uint16_t>(b.scales[2 * k + 1])) << 16);
         }
         *corr_scale = 32.0f * d;
+    }
+
+    // Super-block sb of `panel` from packed panel block pb: d, then words 0-31 (ql), 32-47
+    // (qh), 48-51 (int8 scales, four per word).
+    static void fill_packed(const std::uint8_t* pb, std::int64_t sb, KPanel* panel) {
+        const __m512 d = packed::halves16(pb);
+        const std::uint8_t* words = pb + kPanelRows * 2;
+        __m512i sc[16];
+        for (unsigned i = 0; i < 4; ++i) {
+            const __m512i w = packed::load512(words + 64 * (48 + i));
+            for (unsigned j = 0; j < 4; ++j) {
+                sc[4 * i + j] = packed::byte_s(w, j);
+                _mm512_store_ps(panel->scales[sb][4 * i + j],
+                                _mm512_mul_ps(d, _mm512_cvtepi32_ps(sc[4 * i + j])));
+            }
+        }
+        for (int k = 0; k < 8; ++k) {
+            panel->corr[sb][k] =
+                _mm512_or_si512(_mm512_and_si512(sc[2 * k], _mm512_set1_epi32(0xFFFF)),
+                                _mm512_slli_epi32(sc[2 * k + 1], 16));
+        }
+        _mm512_store_ps(panel->corr_scale[sb], _mm512_mul_ps(d, _mm512_set1_ps(32.0f)));
+        for (int h = 0; h < 2; ++h) {
+            for (int g = 0; g < 8; ++g) {
+                __m512i q[4];
+                packed::q6_k_levels(packed::load512(words + 64 * (16 * h + g)),
+                                    packed::load512(words + 64 * (16 * h + 8 + g)),
+                                    packed::load512(words + 64 * (32 + 8 * h + g)), q);
+                for (int j = 0; j < 4; ++j) {
+                    panel->levels[sb][8 * (4 * h + j) + g] = q[j];
+                }
+            }
+        }
     }
 };
 
@@ -510,8 +621,9 @@ struct KTokensTable {
     };
 };
 
-// x: Q8_K activation rows; x_sums unused (the blocks carry their bsums).
-template <typename D>
+// x: Q8_K activation rows; x_sums unused (the blocks carry their bsums). kPacked: w holds
+// packed panels (pack_rows) and n_rows is a multiple of kPanelRows.
+template <typename D, bool kPacked>
 void vec_dot_panel_k(const void* w,
                      std::size_t w_row_bytes,
                      std::int64_t n_rows,
@@ -532,8 +644,18 @@ void vec_dot_panel_k(const void* w,
         const auto row_mask = static_cast<__mmask16>((1u << nr) - 1u);
         for (std::int64_t sb0 = 0; sb0 < n_super; sb0 += kChunkSuper) {
             const std::int64_t ns = n_super - sb0 < kChunkSuper ? n_super - sb0 : kChunkSuper;
-            fill_k_panel<D>(wbytes + static_cast<std::size_t>(r0) * w_row_bytes, w_row_bytes, nr,
-                            sb0, ns, &panel);
+            if constexpr (kPacked) {
+                constexpr std::size_t kPanelBlock = kPanelRows * sizeof(typename D::BlockType);
+                const std::uint8_t* packed_panel =
+                    wbytes + static_cast<std::size_t>(r0) * w_row_bytes;
+                for (std::int64_t sb = 0; sb < ns; ++sb) {
+                    D::fill_packed(packed_panel + static_cast<std::size_t>(sb0 + sb) * kPanelBlock,
+                                   sb, &panel);
+                }
+            } else {
+                fill_k_panel<D>(wbytes + static_cast<std::size_t>(r0) * w_row_bytes, w_row_bytes,
+                                nr, sb0, ns, &panel);
+            }
             const std::uint8_t* xchunk = xbytes + static_cast<std::size_t>(sb0) * sizeof(BlockQ8_K);
             for (std::int64_t t = 0; t < n_tokens; t += kMicroTokens) {
                 const std::int64_t nt = n_tokens - t < kMicroTokens ? n_tokens - t : kMicroTokens;
@@ -758,17 +880,31 @@ void set_panel(KernelSet& set, TensorType type, VecDotPanelFn fn) {
     set.by_type[static_cast<std::size_t>(type)].vec_dot_panel = fn;
 }
 
+void set_packed_panel(KernelSet& set, TensorType type, VecDotPanelFn fn) {
+    set.by_type[static_cast<std::size_t>(type)].vec_dot_panel_packed = fn;
+}
+
 }  // namespace
 
 void fill_avx512_panel_kernels(KernelSet& set) {
-    set_panel(set, TensorType::kQ8_0, vec_dot_panel<Q8_0Panel>);
-    set_panel(set, TensorType::kQ4_0, vec_dot_panel<Q4_0Panel>);
-    set_panel(set, TensorType::kQ5_0, vec_dot_panel<Q5_0Panel>);
-    set_panel(set, TensorType::kQ4_1, vec_dot_panel<Q4_1Panel>);
-    set_panel(set, TensorType::kQ5_1, vec_dot_panel<Q5_1Panel>);
-    set_panel(set, TensorType::kQ4_K, vec_dot_panel_k<ScaleMinDecoder<false, BlockQ4_K>>);
-    set_panel(set, TensorType::kQ5_K, vec_dot_panel_k<ScaleMinDecoder<true, BlockQ5_K>>);
-    set_panel(set, TensorType::kQ6_K, vec_dot_panel_k<Q6KDecoder>);
+    set_panel(set, TensorType::kQ8_0, vec_dot_panel<Q8_0Panel, false>);
+    set_panel(set, TensorType::kQ4_0, vec_dot_panel<Q4_0Panel, false>);
+    set_panel(set, TensorType::kQ5_0, vec_dot_panel<Q5_0Panel, false>);
+    set_panel(set, TensorType::kQ4_1, vec_dot_panel<Q4_1Panel, false>);
+    set_panel(set, TensorType::kQ5_1, vec_dot_panel<Q5_1Panel, false>);
+    set_panel(set, TensorType::kQ4_K, vec_dot_panel_k<ScaleMinDecoder<false, BlockQ4_K>, false>);
+    set_panel(set, TensorType::kQ5_K, vec_dot_panel_k<ScaleMinDecoder<true, BlockQ5_K>, false>);
+    set_panel(set, TensorType::kQ6_K, vec_dot_panel_k<Q6KDecoder, false>);
+    set_packed_panel(set, TensorType::kQ8_0, vec_dot_panel<Q8_0Panel, true>);
+    set_packed_panel(set, TensorType::kQ4_0, vec_dot_panel<Q4_0Panel, true>);
+    set_packed_panel(set, TensorType::kQ5_0, vec_dot_panel<Q5_0Panel, true>);
+    set_packed_panel(set, TensorType::kQ4_1, vec_dot_panel<Q4_1Panel, true>);
+    set_packed_panel(set, TensorType::kQ5_1, vec_dot_panel<Q5_1Panel, true>);
+    set_packed_panel(set, TensorType::kQ4_K,
+                     vec_dot_panel_k<ScaleMinDecoder<false, BlockQ4_K>, true>);
+    set_packed_panel(set, TensorType::kQ5_K,
+                     vec_dot_panel_k<ScaleMinDecoder<true, BlockQ5_K>, true>);
+    set_packed_panel(set, TensorType::kQ6_K, vec_dot_panel_k<Q6KDecoder, true>);
     set_panel(set, TensorType::kF32, vec_dot_panel_float<F32Load8>);
     set_panel(set, TensorType::kF16, vec_dot_panel_float<F16Load8>);
     set_panel(set, TensorType::kBF16, vec_dot_panel_float<BF16Load8>);
