@@ -130,6 +130,17 @@ TEST(TileTest, AvxSetsHaveTilesForTheTargetTypes) {
     }
 }
 
+TEST(TileTest, Avx2SetHasTilesForThe32ValueTypes) {
+    const KernelSet* set = kernels_for(Isa::kAvx2);
+    if (set == nullptr) {
+        GTEST_SKIP() << "no AVX2 on this CPU";
+    }
+    for (TensorType type : {TensorType::kQ8_0, TensorType::kQ4_0, TensorType::kQ4_1,
+                            TensorType::kQ5_0, TensorType::kQ5_1}) {
+        EXPECT_NE((*set)[type].vec_dot_tile, nullptr) << tensor_type_traits(type).name;
+    }
+}
+
 TEST(TileTest, MatmulQ8TilesMatchReferenceVecDotOnAwkwardShapes) {
     const std::int64_t n_rows = 11;
     const std::int64_t row_begin = 3;
