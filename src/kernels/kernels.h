@@ -287,6 +287,23 @@ private:
     std::vector<Q8_0BlockSum> block_sums_;  // [n_tokens, blocks_per_row_] for Q8_0, else empty
 };
 
+// Whether a VecDotPanelFn can take `xq`: kPanelMinTokens tokens or more, and the block sums
+// of Q8_0 activations (the other activation types carry what the panels need).
+bool panels_take(const QuantizedActivations& xq);
+
+// Y[t, r] for rows [row_begin, row_begin + n_rows) and all tokens of `xq` through `panel`,
+// one kPanelTokenTile of tokens per call: the kernel lays out each 16-row panel once per
+// tile and keeps it in L1 while every token of the tile passes. `rows`: row row_begin of W
+// (for a packed kernel, the first of its panels). REQUIRES panels_take(xq).
+void panel_products(VecDotPanelFn panel,
+                    const std::uint8_t* rows,
+                    std::size_t w_row_bytes,
+                    std::int64_t n_rows,
+                    const QuantizedActivations& xq,
+                    float* y,
+                    std::int64_t y_stride,
+                    std::int64_t row_begin);
+
 // Y[t, r] = vec_dot(W row r, activation row t) for rows r in [row_begin, row_end), all tokens
 // of `xq`, which was quantized for `type`. Same tiling as matmul_rows. Uses `set` (the
 // overload without it uses active_kernels(), which must be the set that quantized xq).

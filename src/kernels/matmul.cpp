@@ -146,6 +146,27 @@ void QuantizedActivations::quantize(TensorType weight_type,
     }
 }
 
+bool panels_take(const QuantizedActivations& xq) {
+    return xq.n_tokens() >= kPanelMinTokens &&
+           (xq.type() != TensorType::kQ8_0 || xq.block_sums(0) != nullptr);
+}
+
+void panel_products(VecDotPanelFn panel,
+                    const std::uint8_t* rows,
+                    std::size_t w_row_bytes,
+                    std::int64_t n_rows,
+                    const QuantizedActivations& xq,
+                    float* y,
+                    std::int64_t y_stride,
+                    std::int64_t row_begin) {
+    for (std::int64_t t0 = 0; t0 < xq.n_tokens(); t0 += kPanelTokenTile) {
+        const std::int64_t t1 = std::min(xq.n_tokens(), t0 + kPanelTokenTile);
+        panel(rows, w_row_bytes, n_rows, xq.row(t0), xq.row_bytes(), xq.block_sums(t0),
+              xq.block_sums_stride(), t1 - t0, y + t0 * y_stride + row_begin, y_stride,
+              xq.n_cols());
+    }
+}
+
 void matmul_rows_q8(const KernelSet& set,
                     TensorType type,
                     const void* w,
@@ -161,18 +182,9 @@ void matmul_rows_q8(const KernelSet& set,
     const std::int64_t n_cols = xq.n_cols();
     const std::int64_t n_tokens = xq.n_tokens();
     const VecDotPanelFn vec_dot_panel = set[type].vec_dot_panel;
-    if (vec_dot_panel != nullptr && n_tokens >= kPanelMinTokens &&
-        (xq.type() == TensorType::kF32 || xq.type() == TensorType::kQ8_K ||
-         xq.type() == TensorType::kQ8_1 || xq.block_sums(0) != nullptr)) {
-        // The kernel re-lays 16-row panels of the range once per token tile and keeps them
-        // in L1 while every token of the tile passes.
-        for (std::int64_t t0 = 0; t0 < n_tokens; t0 += kPanelTokenTile) {
-            const std::int64_t t1 = std::min(n_tokens, t0 + kPanelTokenTile);
-            vec_dot_panel(rows + static_cast<std::size_t>(row_begin) * w_row_bytes, w_row_bytes,
-                          row_end - row_begin, xq.row(t0), xq.row_bytes(), xq.block_sums(t0),
-                          xq.block_sums_stride(), t1 - t0, y + t0 * y_stride + row_begin, y_stride,
-                          n_cols);
-        }
+    if (vec_dot_panel != nullptr && panels_take(xq)) {
+        panel_products(vec_dot_panel, rows + static_cast<std::size_t>(row_begin) * w_row_bytes,
+                       w_row_bytes, row_end - row_begin, xq, y, y_stride, row_begin);
         return;
     }
     if (vec_dot_tile != nullptr) {

@@ -180,15 +180,9 @@ void matmul_packed_q8(const KernelSet& set,
         kernel(panels, w_row_bytes, n_full, xq.row(0), xq.block_sums(0), y + row_begin,
                xq.n_cols());
         row_begin += n_full * kPackRows;
-    } else if (panel != nullptr && xq.n_tokens() >= kPanelMinTokens && has_sums && n_full > 0) {
-        // Token tiles as in matmul_rows_q8; the kernel decodes each panel straight from the
-        // packed layout.
-        for (std::int64_t t0 = 0; t0 < xq.n_tokens(); t0 += kPanelTokenTile) {
-            const std::int64_t t1 = std::min(xq.n_tokens(), t0 + kPanelTokenTile);
-            panel(panels, w_row_bytes, n_full * kPackRows, xq.row(t0), xq.row_bytes(),
-                  xq.block_sums(t0), xq.block_sums_stride(), t1 - t0, y + t0 * y_stride + row_begin,
-                  y_stride, xq.n_cols());
-        }
+    } else if (panel != nullptr && panels_take(xq) && n_full > 0) {
+        // The kernel decodes each panel straight from the packed layout.
+        panel_products(panel, panels, w_row_bytes, n_full * kPackRows, xq, y, y_stride, row_begin);
         row_begin += n_full * kPackRows;
     }
     for_each_unpacked_panel(type, packed, w_row_bytes, row_begin, row_end,
