@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Share of the memory bandwidth that generation reaches (issue 3's "85 % of the bound"):
 # bytes of weights read per token x tokens/s, divided by lore_bench_bandwidth's best read
-# figure (any stream count) at the same thread count. The probe and `lore bench` run
-# alternately ROUNDS times, so both see the same machine state (on a shared host the probe
-# alone swings by 2x between minutes); each round gives one share and the medians are
-# printed.
+# figure (any load width and stream count) at the same thread count. The probe and
+# `lore bench` run alternately ROUNDS times, so both see the same machine state (on a shared
+# host the probe alone swings by 2x between minutes); each round gives one share and the
+# medians are printed.
 #
 #   bench/bandwidth_share.sh MODEL.gguf ...
 #
@@ -42,11 +42,12 @@ bytes_per_token() {
         }'
 }
 
-# Best read GB/s of the probe at each thread count, as "threads gbps" lines.
+# Best read GB/s of the probe at each thread count (any load width, any stream count), as
+# "threads gbps" lines.
 probe() {
     "$PROBE" --mib 1024 --reps 3 --threads "$max_threads" | awk '
-        $1 ~ /^[0-9]+$/ { best = 0; for (i = 2; i <= NF; ++i) if ($i > best) best = $i;
-                          print $1, best }'
+        $1 ~ /^[0-9]+$/ { for (i = 2; i <= NF; ++i) if ($i > best[$1]) best[$1] = $i }
+        END { for (t in best) print t, best[t] }'
 }
 
 # Tokens/s of one tg run.
