@@ -14,6 +14,7 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <initializer_list>
 #include <numeric>
 
@@ -29,8 +30,6 @@ using model::LayerWeights;
 using model::TransformerModel;
 using model::WeightMatrix;
 
-// Rows of one product handed to a thread at a time; small enough to balance, large enough
-// to amortise scheduling.
 void rms_norm(const float* x, const float* weight, std::int64_t n, float eps, float* out) {
     double sum_sq = 0.0;
     for (std::int64_t i = 0; i < n; ++i) {
@@ -39,6 +38,34 @@ void rms_norm(const float* x, const float* weight, std::int64_t n, float eps, fl
     const float scale = static_cast<float>(1.0 / std::sqrt(sum_sq / static_cast<double>(n) + eps));
     for (std::int64_t i = 0; i < n; ++i) {
         out[i] = x[i] * scale * weight[i];
+    }
+}
+
+// y[t, i] += bias[i] for columns i in [begin, end) of every token's row (`width` wide).
+void add_bias(const float* bias,
+              float* y,
+              std::int64_t width,
+              std::int64_t n_tokens,
+              std::int64_t begin,
+              std::int64_t end) {
+    for (std::int64_t t = 0; t < n_tokens; ++t) {
+        for (std::int64_t i = begin; i < end; ++i) {
+            y[t * width + i] += bias[i];
+        }
+    }
+}
+
+// y[t, i] += a[t, i] for columns i in [begin, end) of every token's row (`width` wide).
+void add_into(const float* a,
+              float* y,
+              std::int64_t width,
+              std::int64_t n_tokens,
+              std::int64_t begin,
+              std::int64_t end) {
+    for (std::int64_t t = 0; t < n_tokens; ++t) {
+        for (std::int64_t i = begin; i < end; ++i) {
+            y[t * width + i] += a[t * width + i];
+        }
     }
 }
 
@@ -94,6 +121,8 @@ public:
             }
             inv_freq_[static_cast<std::size_t>(i)] = f;
         }
+        rope_cos_.resize(batch * static_cast<std::size_t>(n_pairs));
+        rope_sin_.resize(batch * static_cast<std::size_t>(n_pairs));
     }
 
     const Model& model() const override { return *model_; }
@@ -175,12 +204,21 @@ private:
         float* y;  // [n_tokens, w->n_rows]
     };
 
+    // Called by a thread right after it computed rows [begin, end) of product
+    // `product_idx` (for every token): element-wise work on those rows (bias, silu, the
+    // residual add) runs split across the pool too, instead of on one thread in between.
+    using RowsDone =
+        std::function<void(std::size_t product_idx, std::int64_t begin, std::int64_t end)>;
+
     // Y = X W^T for one or more weights that read the same X, in one job on the pool (q, k
     // and v; gate and up), each thread taking its share of every product's rows. With
     // quantized activations (the default, as llama.cpp computes) X is converted once per
     // weight vec-dot type and reused by every product that reads it; otherwise weights are
     // dequantized against f32 activations (the accuracy reference).
-    void matmuls(std::initializer_list<Product> products, const float* x, std::int64_t n_tokens) {
+    void matmuls(std::initializer_list<Product> products,
+                 const float* x,
+                 std::int64_t n_tokens,
+                 const RowsDone& rows_done = {}) {
         std::array<const kernels::QuantizedActivations*, 4> xq{};
         std::size_t i = 0;
         for (const Product& p : products) {
@@ -193,14 +231,19 @@ private:
             std::size_t product_idx = 0;
             for (const Product& p : products) {
                 const WeightMatrix& w = *p.w;
-                // Packed matrices are split at whole panels.
-                const std::int64_t unit = w.packed ? kernels::kPackRows : 1;
+                // Every product is split at whole panels, which packed matrices need; so rows
+                // [begin, end) of products of one height come from the same thread, which
+                // rows_done relies on (silu(gate) * up).
+                const std::int64_t unit = kernels::kPackRows;
                 const std::int64_t n_units = (w.n_rows + unit - 1) / unit;
                 const std::int64_t chunk = (n_units + n_threads - 1) / n_threads * unit;
                 const std::int64_t begin = std::min<std::int64_t>(w.n_rows, chunk * thread_idx);
                 const std::int64_t end = std::min<std::int64_t>(w.n_rows, begin + chunk);
                 if (begin < end) {
                     matmul_range(w, x, n_tokens, xq[product_idx], p.y, begin, end);
+                    if (rows_done) {
+                        rows_done(product_idx, begin, end);
+                    }
                 }
                 ++product_idx;
             }
@@ -231,8 +274,12 @@ private:
         }
     }
 
-    void matmul(const WeightMatrix& w, const float* x, std::int64_t n_tokens, float* y) {
-        matmuls({{&w, y}}, x, n_tokens);
+    void matmul(const WeightMatrix& w,
+                const float* x,
+                std::int64_t n_tokens,
+                float* y,
+                const RowsDone& rows_done = {}) {
+        matmuls({{&w, y}}, x, n_tokens, rows_done);
     }
 
     // Marks every activation buffer as rewritten: cached quantizations are stale.
@@ -258,6 +305,8 @@ private:
         return entry.xq;
     }
 
+    // The rotation angles of positions n_past_ .. n_past_ + n_tokens - 1, once per batch.
+    void set_rope_angles(std::int64_t n_tokens);
     void rope(float* x, std::int64_t n_tokens, std::int32_t n_heads) const;
     void attention(std::int32_t layer_idx, std::int64_t n_tokens);
     void attention_one_token(std::int32_t layer_idx);
@@ -297,7 +346,9 @@ private:
     std::vector<std::unique_ptr<float[]>> k_cache_;  // per layer [n_ctx, n_kv]
     std::vector<std::unique_ptr<float[]>> v_cache_;  // per layer [n_kv, n_ctx] (transposed)
     std::vector<double> inv_freq_;                   // [n_rot / 2] rope frequencies
-    std::vector<float> logits_;                      // [n_logit_rows, n_vocab]
+    std::vector<float> rope_cos_;  // [n_batch, n_rot / 2] of this batch's positions
+    std::vector<float> rope_sin_;  // (every layer rotates q and k by the same angles)
+    std::vector<float> logits_;    // [n_logit_rows, n_vocab]
     std::int32_t n_logit_rows_ = 0;
     std::vector<HiddenAccumulator> hidden_;
     bool quantize_activations_ = true;
@@ -366,6 +417,21 @@ void TransformerSession::forward(std::span<const TokenId> tokens,
         ks[w.token_embd.type].dequantize(row, x_.data() + t * n_embd, n_embd);
     }
     capture_hidden(0, n_tokens);
+    set_rope_angles(n_tokens);
+    // x += tmp, for the rows of the attention and FFN outputs a thread computed.
+    const RowsDone add_to_residual = [&](std::size_t, std::int64_t begin, std::int64_t end) {
+        add_into(tmp_.data(), x_.data(), n_embd, n_tokens, begin, end);
+    };
+    // gate = silu(gate) * up, once a thread has both (up is computed after gate).
+    const RowsDone silu_gate_times_up = [&](std::size_t product_idx, std::int64_t begin,
+                                            std::int64_t end) {
+        if (product_idx == 1) {
+            for (std::int64_t t = 0; t < n_tokens; ++t) {
+                const std::int64_t at = t * hp_.n_ff + begin;
+                ks.silu_mul(gate_.data() + at, up_.data() + at, end - begin);
+            }
+        }
+    };
 
     for (std::int32_t layer_idx = 0; layer_idx < hp_.n_layer; ++layer_idx) {
         const LayerWeights& l = w.layers[static_cast<std::size_t>(layer_idx)];
@@ -374,20 +440,17 @@ void TransformerSession::forward(std::span<const TokenId> tokens,
                      h_.data() + t * n_embd);
         }
         activations_changed();
-        matmuls({{&l.wq, q_.data()}, {&l.wk, k_.data()}, {&l.wv, v_.data()}}, h_.data(), n_tokens);
+        RowsDone add_qkv_bias;
         if (hp_.has_qkv_bias) {
-            for (std::int64_t t = 0; t < n_tokens; ++t) {
-                for (std::int64_t i = 0; i < n_q_; ++i) {
-                    q_[static_cast<std::size_t>(t * n_q_ + i)] += l.bq[static_cast<std::size_t>(i)];
-                }
-                for (std::int64_t i = 0; i < n_kv_; ++i) {
-                    k_[static_cast<std::size_t>(t * n_kv_ + i)] +=
-                        l.bk[static_cast<std::size_t>(i)];
-                    v_[static_cast<std::size_t>(t * n_kv_ + i)] +=
-                        l.bv[static_cast<std::size_t>(i)];
-                }
-            }
+            add_qkv_bias = [&](std::size_t product_idx, std::int64_t begin, std::int64_t end) {
+                const std::array<float*, 3> ys = {q_.data(), k_.data(), v_.data()};
+                const std::array<const float*, 3> biases = {l.bq.data(), l.bk.data(), l.bv.data()};
+                add_bias(biases[product_idx], ys[product_idx], product_idx == 0 ? n_q_ : n_kv_,
+                         n_tokens, begin, end);
+            };
         }
+        matmuls({{&l.wq, q_.data()}, {&l.wk, k_.data()}, {&l.wv, v_.data()}}, h_.data(), n_tokens,
+                add_qkv_bias);
         rope(q_.data(), n_tokens, hp_.n_head);
         rope(k_.data(), n_tokens, hp_.n_head_kv);
         float* k_cache = k_cache_[static_cast<std::size_t>(layer_idx)].get();
@@ -402,23 +465,17 @@ void TransformerSession::forward(std::span<const TokenId> tokens,
         }
         attention(layer_idx, n_tokens);
         activations_changed();
-        matmul(l.wo, attn_.data(), n_tokens, tmp_.data());
-        for (std::int64_t i = 0; i < n_tokens * n_embd; ++i) {
-            x_[static_cast<std::size_t>(i)] += tmp_[static_cast<std::size_t>(i)];
-        }
+        matmul(l.wo, attn_.data(), n_tokens, tmp_.data(), add_to_residual);
 
         for (std::int64_t t = 0; t < n_tokens; ++t) {
             rms_norm(x_.data() + t * n_embd, l.ffn_norm.data(), n_embd, hp_.rms_eps,
                      h_.data() + t * n_embd);
         }
         activations_changed();
-        matmuls({{&l.w_gate, gate_.data()}, {&l.w_up, up_.data()}}, h_.data(), n_tokens);
-        kernels::silu_mul(gate_.data(), up_.data(), n_tokens * hp_.n_ff);
+        matmuls({{&l.w_gate, gate_.data()}, {&l.w_up, up_.data()}}, h_.data(), n_tokens,
+                silu_gate_times_up);
         activations_changed();
-        matmul(l.w_down, gate_.data(), n_tokens, tmp_.data());
-        for (std::int64_t i = 0; i < n_tokens * n_embd; ++i) {
-            x_[static_cast<std::size_t>(i)] += tmp_[static_cast<std::size_t>(i)];
-        }
+        matmul(l.w_down, gate_.data(), n_tokens, tmp_.data(), add_to_residual);
         capture_hidden(layer_idx + 1, n_tokens);
     }
     n_past_ += static_cast<std::int32_t>(n_tokens);
@@ -438,15 +495,26 @@ void TransformerSession::forward(std::span<const TokenId> tokens,
                static_cast<std::size_t>(logits_dst_row) * static_cast<std::size_t>(hp_.n_vocab));
 }
 
-void TransformerSession::rope(float* x, std::int64_t n_tokens, std::int32_t n_heads) const {
+void TransformerSession::set_rope_angles(std::int64_t n_tokens) {
     const std::int32_t n_pairs = hp_.n_rot / 2;
-    const std::int64_t head_dim = hp_.head_dim;
     for (std::int64_t t = 0; t < n_tokens; ++t) {
         const double pos = static_cast<double>(n_past_ + t) * hp_.rope_freq_scale;
         for (std::int32_t i = 0; i < n_pairs; ++i) {
             const double theta = pos * inv_freq_[static_cast<std::size_t>(i)];
-            const auto cos_t = static_cast<float>(std::cos(theta));
-            const auto sin_t = static_cast<float>(std::sin(theta));
+            const auto at = static_cast<std::size_t>(t * n_pairs + i);
+            rope_cos_[at] = static_cast<float>(std::cos(theta));
+            rope_sin_[at] = static_cast<float>(std::sin(theta));
+        }
+    }
+}
+
+void TransformerSession::rope(float* x, std::int64_t n_tokens, std::int32_t n_heads) const {
+    const std::int32_t n_pairs = hp_.n_rot / 2;
+    const std::int64_t head_dim = hp_.head_dim;
+    for (std::int64_t t = 0; t < n_tokens; ++t) {
+        for (std::int32_t i = 0; i < n_pairs; ++i) {
+            const float cos_t = rope_cos_[static_cast<std::size_t>(t * n_pairs + i)];
+            const float sin_t = rope_sin_[static_cast<std::size_t>(t * n_pairs + i)];
             for (std::int32_t head = 0; head < n_heads; ++head) {
                 float* v = x + (t * n_heads + head) * head_dim;
                 const std::int64_t a = hp_.rope_style == RopeStyle::kNormal ? 2 * i : i;
@@ -530,6 +598,12 @@ void f32_products(const float* w,
 // Generation: the query heads that share a KV head are adjacent in q_, so they go through
 // the cache together as one block of rows: each key and value row is read once per KV head
 // (not once per query head), and in multi-token kernels instead of one dot per key.
+// Threads take equal shares of the query heads (SmolLM2's 3 KV heads would leave one of
+// two threads idle for a third of the time if split by KV head); a KV head whose query
+// heads fall to two threads is read by both. A lone query head of a group runs as two
+// identical rows: the tile kernels give a (row, query) the same sum for any number of
+// queries from 2 up, but one query takes the streaming path, whose other summation order
+// would make the logits depend on the thread count.
 void TransformerSession::attention_one_token(std::int32_t layer_idx) {
     const float* k_cache = k_cache_[static_cast<std::size_t>(layer_idx)].get();
     const float* v_cache = v_cache_[static_cast<std::size_t>(layer_idx)].get();
@@ -540,17 +614,38 @@ void TransformerSession::attention_one_token(std::int32_t layer_idx) {
     pool_.run([&](int thread_idx, int n_threads) {
         float* scores = scores_.data() + static_cast<std::size_t>(thread_idx) *
                                              static_cast<std::size_t>(kQueryChunk * n_ctx_);
-        for (std::int64_t kv_head = thread_idx; kv_head < hp_.n_head_kv; kv_head += n_threads) {
-            const float* queries = q_.data() + kv_head * group * head_dim;
+        float* scratch =
+            query_scratch_.data() +
+            static_cast<std::size_t>(thread_idx) * static_cast<std::size_t>(kQueryChunk * head_dim);
+        const std::int64_t first = std::int64_t{hp_.n_head} * thread_idx / n_threads;
+        const std::int64_t last = std::int64_t{hp_.n_head} * (thread_idx + 1) / n_threads;
+        for (std::int64_t head = first; head < last;) {
+            const std::int64_t kv_head = head / group;
+            const std::int64_t n_heads = std::min(last, (kv_head + 1) * group) - head;
+            const bool is_lone = n_heads == 1 && group > 1;
+            const float* queries = q_.data() + head * head_dim;
+            std::int64_t n_rows = n_heads;
+            float* out = attn_.data() + head * head_dim;
+            if (is_lone) {
+                std::copy(queries, queries + head_dim, scratch);
+                std::copy(queries, queries + head_dim, scratch + head_dim);
+                queries = scratch;
+                n_rows = 2;
+                out = scratch;  // the queries are read before the output is written
+            }
             f32_products(k_cache + kv_head * head_dim,
-                         static_cast<std::size_t>(n_kv_) * sizeof(float), n_keys, queries, group,
+                         static_cast<std::size_t>(n_kv_) * sizeof(float), n_keys, queries, n_rows,
                          head_dim, scores, n_keys);
-            for (std::int64_t g = 0; g < group; ++g) {
+            for (std::int64_t g = 0; g < n_rows; ++g) {
                 kernels::softmax_row(scores + g * n_keys, n_keys, n_keys, scale);
             }
             f32_products(v_cache + kv_head * head_dim * n_ctx_,
-                         static_cast<std::size_t>(n_ctx_) * sizeof(float), head_dim, scores, group,
-                         n_keys, attn_.data() + kv_head * group * head_dim, head_dim);
+                         static_cast<std::size_t>(n_ctx_) * sizeof(float), head_dim, scores, n_rows,
+                         n_keys, out, head_dim);
+            if (is_lone) {
+                std::copy(scratch, scratch + head_dim, attn_.data() + head * head_dim);
+            }
+            head += n_heads;
         }
     });
 }
