@@ -10,8 +10,9 @@ namespace lore {
 
 namespace {
 
-// Spin iterations before a worker sleeps: about 20-50 µs, longer than the gap between two
-// matrix products of one token and far shorter than the gap between requests.
+// Spin iterations before a worker sleeps: 20-400 µs, as long as the CPU's pause takes
+// (Zen 4: about 380 µs), longer than the gap between two matrix products of one token and
+// far shorter than the gap between requests.
 constexpr int kSpinIterations = 1 << 14;
 
 inline void cpu_relax() {
@@ -51,13 +52,11 @@ void ThreadPool::run(const std::function<void(int, int)>& fn) {
     }
     task_ = &fn;
     n_pending_.store(n_threads_ - 1, std::memory_order_relaxed);
-    {
-        // Publishing under the lock orders it with a worker that is about to sleep: it either
-        // sees the new id before waiting or is woken by the notify below.
-        std::lock_guard<std::mutex> lock(sleep_mu_);
-        job_id_.fetch_add(1, std::memory_order_release);
-    }
-    if (n_sleeping_.load(std::memory_order_acquire) > 0) {
+    job_id_.fetch_add(1, std::memory_order_seq_cst);
+    if (n_sleeping_.load(std::memory_order_seq_cst) > 0) {
+        // A worker that counted itself asleep may still be checking job_id_ under the lock;
+        // taking the lock waits until it is in wait(), where the notify reaches it.
+        { std::lock_guard<std::mutex> lock(sleep_mu_); }
         sleep_cv_.notify_all();
     }
     fn(0, n_threads_);
@@ -101,10 +100,10 @@ void ThreadPool::worker_loop(int thread_idx) {
         }
         if (job == seen_job) {
             std::unique_lock<std::mutex> lock(sleep_mu_);
-            n_sleeping_.fetch_add(1, std::memory_order_acq_rel);
+            n_sleeping_.fetch_add(1, std::memory_order_seq_cst);
             sleep_cv_.wait(lock, [&] {
                 return is_stopping_.load(std::memory_order_acquire) ||
-                       job_id_.load(std::memory_order_acquire) != seen_job;
+                       job_id_.load(std::memory_order_seq_cst) != seen_job;
             });
             n_sleeping_.fetch_sub(1, std::memory_order_acq_rel);
             if (is_stopping_.load(std::memory_order_acquire)) {

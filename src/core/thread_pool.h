@@ -41,16 +41,24 @@ private:
 
     int n_threads_ = 1;
     std::vector<std::thread> workers_;
+    // Each group of fields below sits on its own cache line: what run() writes and the
+    // workers poll (the job), what the workers write and run() polls (the count of jobs
+    // pending), and the sleeping state. Sharing one line made every hand-off move it
+    // between the cores several times (0.77 against 0.52 µs per empty job, 2 threads).
+    //
     // The current job; written by run() before job_id_ is published (release), read by
     // workers after they see the new id (acquire).
-    const std::function<void(int, int)>* task_ = nullptr;
+    alignas(64) const std::function<void(int, int)>* task_ = nullptr;
     std::atomic<std::uint64_t> job_id_{0};
-    std::atomic<int> n_pending_{0};
     std::atomic<bool> is_stopping_{false};
-    // Sleeping workers wait here; run() notifies only when some are asleep.
+    alignas(64) std::atomic<int> n_pending_{0};
+    // Sleeping workers wait here; run() notifies only when some are asleep. job_id_ and
+    // n_sleeping_ are written and then the other read with sequential consistency on
+    // both sides (a worker going to sleep, run() publishing a job), so one of the two
+    // always sees the other's write: no wake-up is lost and run() takes no lock.
+    alignas(64) std::atomic<int> n_sleeping_{0};
     std::mutex sleep_mu_;
     std::condition_variable sleep_cv_;
-    std::atomic<int> n_sleeping_{0};
 };
 
 }  // namespace lore

@@ -1,6 +1,8 @@
 #include "core/thread_pool.h"
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -48,6 +50,20 @@ TEST(ThreadPoolTest, ManyBackToBackJobsAllComplete) {
     }
 
     EXPECT_EQ(total.load(), 5000 * 3);
+}
+
+// Jobs spaced further apart than the workers spin, so each one meets sleeping workers (and
+// some meet a worker on its way to sleep): every job must still run on every thread.
+TEST(ThreadPoolTest, JobsWakeSleepingWorkers) {
+    ThreadPool pool(3);
+    std::atomic<std::int64_t> total{0};
+
+    for (int job = 0; job < 40; ++job) {
+        std::this_thread::sleep_for(std::chrono::microseconds(250 * (job % 8)));
+        pool.run([&](int thread_idx, int) { total.fetch_add(thread_idx + 1); });
+    }
+
+    EXPECT_EQ(total.load(), 40 * 6);
 }
 
 TEST(ThreadPoolTest, SingleThreadRunsInline) {
