@@ -8,8 +8,11 @@
 //                    x += attn Wo
 //                    h = rmsnorm(x) * ffn_norm;   x += (silu(h Wgate) * (h Wup)) Wdown
 //   logits = (rmsnorm(x) * output_norm) Woutput      (only for the rows asked for)
-// Matrix products split output rows across the thread pool; attention splits (head, token)
-// pairs. Nothing allocates per token: buffers are sized for n_batch at creation.
+// Matrix products split output rows across the thread pool, and each thread finishes its
+// rows' element-wise work (bias, silu(gate) * up, the residual add) in the same job;
+// attention splits (head, token) pairs, or query heads for one token. Logits do not depend
+// on the thread count. Nothing allocates per token: buffers are sized for n_batch at
+// creation.
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -41,8 +44,10 @@ void rms_norm(const float* x, const float* weight, std::int64_t n, float eps, fl
     }
 }
 
-// y[t, i] += bias[i] for columns i in [begin, end) of every token's row (`width` wide).
-void add_bias(const float* bias,
+// y[t, i] += a[t * a_stride + i] for columns i in [begin, end) of every token's row of y
+// (`width` wide): a_stride = width adds a matrix, 0 adds a bias to every token.
+void add_rows(const float* a,
+              std::int64_t a_stride,
               float* y,
               std::int64_t width,
               std::int64_t n_tokens,
@@ -50,21 +55,7 @@ void add_bias(const float* bias,
               std::int64_t end) {
     for (std::int64_t t = 0; t < n_tokens; ++t) {
         for (std::int64_t i = begin; i < end; ++i) {
-            y[t * width + i] += bias[i];
-        }
-    }
-}
-
-// y[t, i] += a[t, i] for columns i in [begin, end) of every token's row (`width` wide).
-void add_into(const float* a,
-              float* y,
-              std::int64_t width,
-              std::int64_t n_tokens,
-              std::int64_t begin,
-              std::int64_t end) {
-    for (std::int64_t t = 0; t < n_tokens; ++t) {
-        for (std::int64_t i = begin; i < end; ++i) {
-            y[t * width + i] += a[t * width + i];
+            y[t * width + i] += a[t * a_stride + i];
         }
     }
 }
@@ -420,7 +411,7 @@ void TransformerSession::forward(std::span<const TokenId> tokens,
     set_rope_angles(n_tokens);
     // x += tmp, for the rows of the attention and FFN outputs a thread computed.
     const RowsDone add_to_residual = [&](std::size_t, std::int64_t begin, std::int64_t end) {
-        add_into(tmp_.data(), x_.data(), n_embd, n_tokens, begin, end);
+        add_rows(tmp_.data(), n_embd, x_.data(), n_embd, n_tokens, begin, end);
     };
     // gate = silu(gate) * up, once a thread has both (up is computed after gate).
     const RowsDone silu_gate_times_up = [&](std::size_t product_idx, std::int64_t begin,
@@ -445,7 +436,7 @@ void TransformerSession::forward(std::span<const TokenId> tokens,
             add_qkv_bias = [&](std::size_t product_idx, std::int64_t begin, std::int64_t end) {
                 const std::array<float*, 3> ys = {q_.data(), k_.data(), v_.data()};
                 const std::array<const float*, 3> biases = {l.bq.data(), l.bk.data(), l.bv.data()};
-                add_bias(biases[product_idx], ys[product_idx], product_idx == 0 ? n_q_ : n_kv_,
+                add_rows(biases[product_idx], 0, ys[product_idx], product_idx == 0 ? n_q_ : n_kv_,
                          n_tokens, begin, end);
             };
         }
