@@ -2,6 +2,7 @@
 // head is computed by the same kernels whichever thread takes it, and the element-wise work
 // done by the threads (qkv bias, silu(gate) * up, the residual add) is per element. With 3
 // threads a KV head's query heads fall to two threads, which tests the attention split.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -53,21 +54,20 @@ TEST_P(ThreadCountTest, LogitsAreBitIdenticalForOneTwoAndThreeThreads) {
     }
 }
 
+// A test name from a file stem: gtest names take no '-'.
+std::string name_of(const testing::TestParamInfo<const char*>& file) {
+    std::string name = file.param;
+    std::replace(name.begin(), name.end(), '-', '_');
+    return name;
+}
+
 // Qwen2 adds qkv biases; Q4_K_M mixes types (gate/up and down differ); Q4_0 and F16 are
 // single-type.
 INSTANTIATE_TEST_SUITE_P(
     TinyModels,
     ThreadCountTest,
     testing::Values("tiny-qwen2-Q4_K_M", "tiny-qwen2-F16", "tiny-llama-Q4_0", "tiny-llama-Q8_0"),
-    [](const testing::TestParamInfo<const char*>& info) {
-        std::string name = info.param;
-        for (char& c : name) {
-            if (c == '-') {
-                c = '_';
-            }
-        }
-        return name;
-    });
+    name_of);
 
 }  // namespace
 }  // namespace lore
