@@ -45,12 +45,12 @@ ThreadPool::~ThreadPool() {
     }
 }
 
-void ThreadPool::run(const std::function<void(int, int)>& fn) {
+void ThreadPool::run(FunctionRef<void(int, int)> fn) {
     if (n_threads_ == 1) {
         fn(0, 1);
         return;
     }
-    task_ = &fn;
+    task_ = fn;
     n_pending_.store(n_threads_ - 1, std::memory_order_relaxed);
     job_id_.fetch_add(1, std::memory_order_seq_cst);
     if (n_sleeping_.load(std::memory_order_seq_cst) > 0) {
@@ -71,8 +71,7 @@ void ThreadPool::run(const std::function<void(int, int)>& fn) {
     }
 }
 
-void ThreadPool::parallel_for(std::int64_t n,
-                              const std::function<void(std::int64_t, std::int64_t)>& fn) {
+void ThreadPool::parallel_for(std::int64_t n, FunctionRef<void(std::int64_t, std::int64_t)> fn) {
     if (n <= 0) {
         return;
     }
@@ -112,7 +111,7 @@ void ThreadPool::worker_loop(int thread_idx) {
             job = job_id_.load(std::memory_order_acquire);
         }
         seen_job = job;
-        (*task_)(thread_idx, n_threads_);
+        task_(thread_idx, n_threads_);
         n_pending_.fetch_sub(1, std::memory_order_acq_rel);
     }
 }

@@ -11,10 +11,11 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include "core/function_ref.h"
 
 namespace lore {
 
@@ -30,11 +31,10 @@ public:
 
     // Calls fn(thread_idx, n_threads) once on every thread (the caller is thread 0) and
     // returns when all calls have returned. fn divides the work by thread_idx itself.
-    void run(const std::function<void(int thread_idx, int n_threads)>& fn);
+    void run(FunctionRef<void(int thread_idx, int n_threads)> fn);
 
     // Splits [0, n) into contiguous ranges, one per thread: fn(begin, end).
-    void parallel_for(std::int64_t n,
-                      const std::function<void(std::int64_t begin, std::int64_t end)>& fn);
+    void parallel_for(std::int64_t n, FunctionRef<void(std::int64_t begin, std::int64_t end)> fn);
 
 private:
     void worker_loop(int thread_idx);
@@ -48,7 +48,7 @@ private:
     //
     // The current job; written by run() before job_id_ is published (release), read by
     // workers after they see the new id (acquire).
-    alignas(64) const std::function<void(int, int)>* task_ = nullptr;
+    alignas(64) FunctionRef<void(int, int)> task_;
     std::atomic<std::uint64_t> job_id_{0};
     std::atomic<bool> is_stopping_{false};
     alignas(64) std::atomic<int> n_pending_{0};

@@ -17,10 +17,10 @@
 #include <array>
 #include <cmath>
 #include <cstring>
-#include <functional>
 #include <initializer_list>
 #include <numeric>
 
+#include "core/function_ref.h"
 #include "core/thread_pool.h"
 #include "kernels/kernels.h"
 #include "model/model_impl.h"
@@ -199,7 +199,7 @@ private:
     // `product_idx` (for every token): element-wise work on those rows (bias, silu, the
     // residual add) runs split across the pool too, instead of on one thread in between.
     using RowsDone =
-        std::function<void(std::size_t product_idx, std::int64_t begin, std::int64_t end)>;
+        FunctionRef<void(std::size_t product_idx, std::int64_t begin, std::int64_t end)>;
 
     // Y = X W^T for one or more weights that read the same X, in one job on the pool (q, k
     // and v; gate and up), each thread taking its share of every product's rows. With
@@ -410,12 +410,12 @@ void TransformerSession::forward(std::span<const TokenId> tokens,
     capture_hidden(0, n_tokens);
     set_rope_angles(n_tokens);
     // x += tmp, for the rows of the attention and FFN outputs a thread computed.
-    const RowsDone add_to_residual = [&](std::size_t, std::int64_t begin, std::int64_t end) {
+    const auto add_to_residual = [&](std::size_t, std::int64_t begin, std::int64_t end) {
         add_rows(tmp_.data(), n_embd, x_.data(), n_embd, n_tokens, begin, end);
     };
     // gate = silu(gate) * up, once a thread has both (up is computed after gate).
-    const RowsDone silu_gate_times_up = [&](std::size_t product_idx, std::int64_t begin,
-                                            std::int64_t end) {
+    const auto silu_gate_times_up = [&](std::size_t product_idx, std::int64_t begin,
+                                        std::int64_t end) {
         if (product_idx == 1) {
             for (std::int64_t t = 0; t < n_tokens; ++t) {
                 const std::int64_t at = t * hp_.n_ff + begin;
@@ -431,17 +431,15 @@ void TransformerSession::forward(std::span<const TokenId> tokens,
                      h_.data() + t * n_embd);
         }
         activations_changed();
-        RowsDone add_qkv_bias;
-        if (hp_.has_qkv_bias) {
-            add_qkv_bias = [&](std::size_t product_idx, std::int64_t begin, std::int64_t end) {
-                const std::array<float*, 3> ys = {q_.data(), k_.data(), v_.data()};
-                const std::array<const float*, 3> biases = {l.bq.data(), l.bk.data(), l.bv.data()};
-                add_rows(biases[product_idx], 0, ys[product_idx], product_idx == 0 ? n_q_ : n_kv_,
-                         n_tokens, begin, end);
-            };
-        }
+        const auto add_qkv_bias = [&](std::size_t product_idx, std::int64_t begin,
+                                      std::int64_t end) {
+            const std::array<float*, 3> ys = {q_.data(), k_.data(), v_.data()};
+            const std::array<const float*, 3> biases = {l.bq.data(), l.bk.data(), l.bv.data()};
+            add_rows(biases[product_idx], 0, ys[product_idx], product_idx == 0 ? n_q_ : n_kv_,
+                     n_tokens, begin, end);
+        };
         matmuls({{&l.wq, q_.data()}, {&l.wk, k_.data()}, {&l.wv, v_.data()}}, h_.data(), n_tokens,
-                add_qkv_bias);
+                hp_.has_qkv_bias ? RowsDone(add_qkv_bias) : RowsDone());
         rope(q_.data(), n_tokens, hp_.n_head);
         rope(k_.data(), n_tokens, hp_.n_head_kv);
         float* k_cache = k_cache_[static_cast<std::size_t>(layer_idx)].get();
