@@ -33,11 +33,30 @@ using model::LayerWeights;
 using model::TransformerModel;
 using model::WeightMatrix;
 
+// out = x / sqrt(mean(x^2) + eps) * weight. The sum of squares is taken in double, as
+// llama.cpp does, in 16 interleaved partial sums added pairwise at the end: a fixed order
+// the compiler can keep in vector registers. One running sum was a chain of n dependent
+// additions, about 0.7 µs per call at n = 576, on the path between two matrix products.
 void rms_norm(const float* x, const float* weight, std::int64_t n, float eps, float* out) {
-    double sum_sq = 0.0;
-    for (std::int64_t i = 0; i < n; ++i) {
-        sum_sq += static_cast<double>(x[i]) * x[i];
+    constexpr std::int64_t kParts = 16;
+    std::array<double, kParts> parts{};
+    std::int64_t base = 0;
+    for (; base + kParts <= n; base += kParts) {
+        for (std::int64_t j = 0; j < kParts; ++j) {
+            const auto v = static_cast<double>(x[base + j]);
+            parts[static_cast<std::size_t>(j)] += v * v;
+        }
     }
+    for (std::int64_t j = 0; base + j < n; ++j) {
+        const auto v = static_cast<double>(x[base + j]);
+        parts[static_cast<std::size_t>(j)] += v * v;
+    }
+    for (std::size_t width = kParts / 2; width > 0; width /= 2) {
+        for (std::size_t j = 0; j < width; ++j) {
+            parts[j] += parts[j + width];
+        }
+    }
+    const double sum_sq = parts[0];
     const float scale = static_cast<float>(1.0 / std::sqrt(sum_sq / static_cast<double>(n) + eps));
     for (std::int64_t i = 0; i < n; ++i) {
         out[i] = x[i] * scale * weight[i];
@@ -500,19 +519,26 @@ void TransformerSession::set_rope_angles(std::int64_t n_tokens) {
 void TransformerSession::rope(float* x, std::int64_t n_tokens, std::int32_t n_heads) const {
     const std::int32_t n_pairs = hp_.n_rot / 2;
     const std::int64_t head_dim = hp_.head_dim;
+    // Pairs innermost, one loop per style, so that the compiler vectorises them.
     for (std::int64_t t = 0; t < n_tokens; ++t) {
-        for (std::int32_t i = 0; i < n_pairs; ++i) {
-            const float cos_t = rope_cos_[static_cast<std::size_t>(t * n_pairs + i)];
-            const float sin_t = rope_sin_[static_cast<std::size_t>(t * n_pairs + i)];
-            for (std::int32_t head = 0; head < n_heads; ++head) {
-                float* v = x + (t * n_heads + head) * head_dim;
-                const std::int64_t a = hp_.rope_style == RopeStyle::kNormal ? 2 * i : i;
-                const std::int64_t b =
-                    hp_.rope_style == RopeStyle::kNormal ? 2 * i + 1 : i + n_pairs;
-                const float x0 = v[a];
-                const float x1 = v[b];
-                v[a] = x0 * cos_t - x1 * sin_t;
-                v[b] = x0 * sin_t + x1 * cos_t;
+        const float* cos_t = rope_cos_.data() + t * n_pairs;
+        const float* sin_t = rope_sin_.data() + t * n_pairs;
+        for (std::int32_t head = 0; head < n_heads; ++head) {
+            float* v = x + (t * n_heads + head) * head_dim;
+            if (hp_.rope_style == RopeStyle::kNormal) {
+                for (std::int32_t i = 0; i < n_pairs; ++i) {
+                    const float x0 = v[2 * i];
+                    const float x1 = v[2 * i + 1];
+                    v[2 * i] = x0 * cos_t[i] - x1 * sin_t[i];
+                    v[2 * i + 1] = x0 * sin_t[i] + x1 * cos_t[i];
+                }
+            } else {
+                for (std::int32_t i = 0; i < n_pairs; ++i) {
+                    const float x0 = v[i];
+                    const float x1 = v[i + n_pairs];
+                    v[i] = x0 * cos_t[i] - x1 * sin_t[i];
+                    v[i + n_pairs] = x0 * sin_t[i] + x1 * cos_t[i];
+                }
             }
         }
     }
