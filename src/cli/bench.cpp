@@ -1,11 +1,16 @@
 // lore bench: prompt-processing (pp) and generation (tg) speed, printed the way llama-bench
 // prints it so that the two compare line by line. pp<N>: N tokens decoded in one batch from
-// an empty cache; tg<N>: N tokens decoded one at a time from an empty cache. Each test runs
-// once to warm up, then `repetitions` times; the table gives mean ± standard deviation.
+// an empty cache; tg<N>: N tokens decoded one at a time from an empty cache. With a depth D,
+// both start from a cache that already holds D tokens (decoded untimed; "tg128 @ d2048", as
+// llama-bench's -d names it). Each test runs once to warm up, then `repetitions` times; the
+// table gives mean ± standard deviation.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <memory>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,7 +29,9 @@ struct BenchArgs {
     std::vector<int> threads = {0};
     int n_prompt = 512;
     int n_gen = 128;
+    int depth = 0;
     int repetitions = 5;
+    bool f32_cache = false;
 };
 
 std::string human_size(std::uint64_t bytes) {
@@ -48,12 +55,21 @@ std::string human_params(std::uint64_t n) {
     return buf;
 }
 
-// Seconds for one run of the test; the session starts empty.
-Result<double> run_once(Session& session, int n_prompt, int n_gen, std::int32_t n_vocab) {
+// Seconds for one run of the test, after `depth` untimed tokens from an empty session.
+Result<double> run_once(
+    Session& session, int depth, int n_prompt, int n_gen, std::int32_t n_vocab) {
     session.truncate(0);
-    std::vector<TokenId> tokens(static_cast<std::size_t>(std::max(n_prompt, 1)));
+    std::vector<TokenId> tokens(static_cast<std::size_t>(std::max({n_prompt, depth, 1})));
     for (std::size_t i = 0; i < tokens.size(); ++i) {
         tokens[i] = static_cast<TokenId>((i * 7919 + 13) % static_cast<std::size_t>(n_vocab));
+    }
+    if (depth > 0) {
+        LORE_RETURN_IF_ERROR(
+            session.decode(std::span<const TokenId>(tokens).first(static_cast<std::size_t>(depth)),
+                           LogitsMode::kNone));
+    }
+    if (n_prompt > 0) {
+        tokens.resize(static_cast<std::size_t>(n_prompt));
     }
     const auto start = std::chrono::steady_clock::now();
     if (n_prompt > 0) {
@@ -89,7 +105,8 @@ int run_bench(const BenchArgs& args) {
         }
         SessionOptions options;
         options.n_threads = n_threads;
-        options.n_ctx = std::max(args.n_prompt, args.n_gen) + 16;
+        options.n_ctx = args.depth + std::max(args.n_prompt, args.n_gen) + 16;
+        options.f16_cache = !args.f32_cache;
         Result<std::unique_ptr<Session>> session = Session::create(*model, options);
         if (!session.has_value()) {
             std::fprintf(stderr, "lore bench: %s\n", session.status().to_string().c_str());
@@ -113,7 +130,7 @@ int run_bench(const BenchArgs& args) {
             std::vector<double> rates;
             for (int rep = -1; rep < args.repetitions; ++rep) {
                 Result<double> seconds =
-                    run_once(**session, test.n_prompt, test.n_gen, m.hparams().n_vocab);
+                    run_once(**session, args.depth, test.n_prompt, test.n_gen, m.hparams().n_vocab);
                 if (!seconds.has_value()) {
                     std::fprintf(stderr, "lore bench: %s\n", seconds.status().to_string().c_str());
                     return seconds.status().to_exit_code();
@@ -133,9 +150,13 @@ int run_bench(const BenchArgs& args) {
             }
             const double stdev =
                 rates.size() > 1 ? std::sqrt(var / static_cast<double>(rates.size() - 1)) : 0.0;
-            char test_name[32];
+            char test_name[48];
             std::snprintf(test_name, sizeof(test_name), "%s%d", test.n_prompt > 0 ? "pp" : "tg",
                           n_tokens);
+            if (args.depth > 0) {
+                const std::size_t length = std::strlen(test_name);
+                std::snprintf(test_name + length, sizeof(test_name) - length, " @ d%d", args.depth);
+            }
             char rate[48];
             std::snprintf(rate, sizeof(rate), "%.2f ± %.2f", mean, stdev);
             std::printf("| %-30s | %10s | %10s | %-10s | %7d | %15s | %20s |\n", label.c_str(),
@@ -166,6 +187,12 @@ void add_bench_command(CLI::App& app, CommandContext& ctx) {
     cmd->add_option("-n,--n-gen", args->n_gen, "Generated tokens for the tg test (0: skip)")
         ->capture_default_str()
         ->check(CLI::Range(0, 1 << 16));
+    cmd->add_option("-d,--n-depth", args->depth,
+                    "Tokens already in the cache when each test starts (decoded untimed)")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 1 << 20));
+    cmd->add_flag("--f32-cache", args->f32_cache,
+                  "Keep the KV cache in f32 instead of f16 (llama-bench: -ctk f32 -ctv f32)");
     cmd->add_option("-r,--repetitions", args->repetitions, "Timed repetitions per test")
         ->capture_default_str()
         ->check(CLI::Range(1, 1000));

@@ -11,6 +11,8 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <iterator>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -179,6 +181,38 @@ TEST_F(VariantsTest, ActivationQuantizeIsBitIdenticalToReference) {
 
                 EXPECT_EQ(got, want) << label(*set, type, n);
             }
+        }
+    }
+}
+
+// The KV cache narrows keys and values to f16 with the set's quantize: every set must
+// round exactly as the reference does, for ordinary values and at the edges of the range.
+TEST_F(VariantsTest, F16NarrowingIsBitIdenticalToReference) {
+    const KernelSet& ref = reference_kernels();
+    std::vector<float> x = random_values(997, 77);
+    const float edges[] = {0.0f,
+                           -0.0f,
+                           65504.0f,
+                           65519.99f,
+                           65520.0f,
+                           -1e9f,
+                           std::numeric_limits<float>::infinity(),
+                           -std::numeric_limits<float>::infinity(),
+                           std::numeric_limits<float>::quiet_NaN(),
+                           6.1035156e-05f,  // the smallest normal
+                           5.9604645e-08f,  // the smallest subnormal
+                           2.9802322e-08f,  // half of it: a tie, to even (zero)
+                           4.4703484e-08f,  // three quarters of it: rounds up
+                           1.0f + 1.0f / 2048.0f,
+                           1.0f + 3.0f / 2048.0f};
+    x.insert(x.begin(), std::begin(edges), std::end(edges));
+    for (const KernelSet* set : simd_sets()) {
+        for (std::int64_t n : {std::int64_t{1}, std::int64_t{7}, std::int64_t{8},
+                               static_cast<std::int64_t>(x.size())}) {
+            const std::vector<std::uint8_t> want = quantize_row(ref, TensorType::kF16, x.data(), n);
+            const std::vector<std::uint8_t> got = quantize_row(*set, TensorType::kF16, x.data(), n);
+
+            EXPECT_EQ(got, want) << label(*set, TensorType::kF16, n);
         }
     }
 }

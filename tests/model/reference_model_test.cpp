@@ -88,11 +88,13 @@ protected:
         tolerance_ = tolerance_for(GetParam().type);
     }
 
-    std::unique_ptr<Session> new_session(bool quantize_activations = true) {
+    // With an f32 KV cache unless asked otherwise: the oracle's llama.cpp ran with one.
+    std::unique_ptr<Session> new_session(bool quantize_activations = true, bool f16_cache = false) {
         SessionOptions options;
         options.n_ctx = 512;
         options.n_threads = 2;
         options.quantize_activations = quantize_activations;
+        options.f16_cache = f16_cache;
         Result<std::unique_ptr<Session>> session = Session::create(model_, options);
         EXPECT_TRUE(session.has_value()) << session.status().to_string();
         return std::move(session).value();
@@ -169,6 +171,32 @@ TEST_P(ReferenceModelTest, BatchLogitsMatchWithinTolerance) {
     EXPECT_LE(sum_abs / static_cast<double>(n_values), is_quantized ? 0.04 : tolerance_.mean_abs);
 }
 
+// The default f16 KV cache rounds every key and value once more than the oracle's f32
+// cache. REFERENCE.md measured what that does to llama.cpp's own logits (up to 0.012-0.029
+// on the F32 and F16 files, 0.4-0.8 on the quantized ones) and advises adding 0.03 to the
+// tolerances. The quantized files then leave the tight ggml-mode bounds, which hold only
+// while ggml's rounding is reproduced exactly, for the general ones.
+TEST_P(ReferenceModelTest, F16CacheLogitsMatchWithinTheWiderTolerance) {
+    double max_abs = 0.0;
+    double sum_abs = 0.0;
+    std::size_t n_values = 0;
+
+    for (const nlohmann::json& prompt : oracle_["prompts"]) {
+        if (prompt.value("skipped", false)) {
+            continue;
+        }
+        std::unique_ptr<Session> session = new_session(true, true);
+        auto tokens = prompt["prompt_tokens"].get<std::vector<TokenId>>();
+        ASSERT_TRUE(session->decode(tokens, LogitsMode::kAll).is_ok());
+        expect_rows_match(prompt, *session, &max_abs, &sum_abs, &n_values);
+    }
+
+    std::printf("[ logits   ] %s-%s f16 KV cache: max %.3g mean %.3g\n", GetParam().family.c_str(),
+                GetParam().type.c_str(), max_abs, sum_abs / static_cast<double>(n_values));
+    EXPECT_LE(max_abs, tolerance_.max_abs + 0.03);
+    EXPECT_LE(sum_abs / static_cast<double>(n_values), tolerance_.mean_abs + 0.03);
+}
+
 TEST_P(ReferenceModelTest, ExactActivationLogitsMatchWithinTolerance) {
     double max_abs = 0.0;
     double sum_abs = 0.0;
@@ -191,33 +219,39 @@ TEST_P(ReferenceModelTest, ExactActivationLogitsMatchWithinTolerance) {
     EXPECT_LE(sum_abs / static_cast<double>(n_values), tolerance_.mean_abs);
 }
 
+// One token at a time (the generation path), with either cache: the f16 one gets the
+// 0.03 that F16CacheLogitsMatchWithinTheWiderTolerance explains.
 TEST_P(ReferenceModelTest, IncrementalDecodeMatchesBatch) {
-    double max_abs = 0.0;
-    double sum_abs = 0.0;
-    std::size_t n_values = 0;
+    for (bool f16_cache : {false, true}) {
+        double max_abs = 0.0;
+        double sum_abs = 0.0;
+        std::size_t n_values = 0;
 
-    for (const nlohmann::json& prompt : oracle_["prompts"]) {
-        if (prompt.value("skipped", false)) {
-            continue;
-        }
-        std::unique_ptr<Session> session = new_session();
-        auto tokens = prompt["prompt_tokens"].get<std::vector<TokenId>>();
-        const auto row_offset = prompt["row_offset"].get<std::size_t>();
-        for (std::size_t i = 0; i < tokens.size(); ++i) {
-            ASSERT_TRUE(session->decode({&tokens[i], 1}, LogitsMode::kLast).is_ok());
-            std::span<const float> ours = session->logits(0);
-            const float* theirs = logits_.data() + (row_offset + i) * n_vocab_;
-            for (std::size_t v = 0; v < n_vocab_; ++v) {
-                const double d = std::fabs(static_cast<double>(ours[v]) - theirs[v]);
-                max_abs = std::max(max_abs, d);
-                sum_abs += d;
+        for (const nlohmann::json& prompt : oracle_["prompts"]) {
+            if (prompt.value("skipped", false)) {
+                continue;
             }
-            n_values += n_vocab_;
+            std::unique_ptr<Session> session = new_session(true, f16_cache);
+            auto tokens = prompt["prompt_tokens"].get<std::vector<TokenId>>();
+            const auto row_offset = prompt["row_offset"].get<std::size_t>();
+            for (std::size_t i = 0; i < tokens.size(); ++i) {
+                ASSERT_TRUE(session->decode({&tokens[i], 1}, LogitsMode::kLast).is_ok());
+                std::span<const float> ours = session->logits(0);
+                const float* theirs = logits_.data() + (row_offset + i) * n_vocab_;
+                for (std::size_t v = 0; v < n_vocab_; ++v) {
+                    const double d = std::fabs(static_cast<double>(ours[v]) - theirs[v]);
+                    max_abs = std::max(max_abs, d);
+                    sum_abs += d;
+                }
+                n_values += n_vocab_;
+            }
         }
-    }
 
-    EXPECT_LE(max_abs, tolerance_.max_abs);
-    EXPECT_LE(sum_abs / static_cast<double>(n_values), tolerance_.mean_abs);
+        const double widening = f16_cache ? 0.03 : 0.0;
+        EXPECT_LE(max_abs, tolerance_.max_abs + widening) << "f16 cache: " << f16_cache;
+        EXPECT_LE(sum_abs / static_cast<double>(n_values), tolerance_.mean_abs + widening)
+            << "f16 cache: " << f16_cache;
+    }
 }
 
 TEST_P(ReferenceModelTest, GreedyContinuationMatchesUpToNearTies) {

@@ -114,7 +114,8 @@ protected:
     std::unique_ptr<Session> new_session() const {
         SessionOptions options;
         options.n_threads = 1;
-        options.quantize_activations = false;
+        options.quantize_activations = false;  // f32 throughout, as the PyTorch reference
+        options.f16_cache = false;
         Result<std::unique_ptr<Session>> session = Session::create(*model_, options);
         EXPECT_TRUE(session.has_value()) << session.status().to_string();
         return std::move(session).value();

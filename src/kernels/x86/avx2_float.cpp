@@ -1,5 +1,6 @@
 // AVX2 + FMA + F16C kernels of the plain float types F32, F16, BF16: dot products with f32
-// activations (which are also their vec_dot) and dequantize (conversion to f32). Rows of any
+// activations (which are also their vec_dot), dequantize (conversion to f32) and, for F16,
+// quantize (conversion from f32: the session's KV cache). Rows of any
 // length: a scalar tail handles n % 8. Compiled with -mavx2 -mfma -mf16c; only reached
 // through dispatch.cpp after CPUID. Everything here has internal linkage and avoids shared
 // inline helpers, so no AVX2 copy of an inline function can be picked by the linker for
@@ -103,6 +104,21 @@ void dequantize_f16(const void* src, float* dst, std::int64_t n) {
     }
 }
 
+// Narrowing with F16C rounds to nearest even, keeps a NaN's top payload bits and quiets
+// it, and makes subnormals, as the reference does: the results are bit-identical.
+void quantize_f16(const float* src, void* dst, std::int64_t n) {
+    auto* h = static_cast<std::uint16_t*>(dst);
+    constexpr int kRounding = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
+    std::int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(h + i),
+                         _mm256_cvtps_ph(_mm256_loadu_ps(src + i), kRounding));
+    }
+    for (; i < n; ++i) {
+        h[i] = static_cast<std::uint16_t>(_cvtss_sh(src[i], kRounding));
+    }
+}
+
 void dequantize_bf16(const void* src, float* dst, std::int64_t n) {
     const auto* h = static_cast<const std::uint16_t*>(src);
     std::int64_t i = 0;
@@ -122,6 +138,7 @@ void fill_avx2_float_kernels(KernelSet& set) {
     f32.vec_dot = vec_dot_float<dot_f32>;
     auto& f16 = set.by_type[static_cast<std::size_t>(TensorType::kF16)];
     f16.dequantize = dequantize_f16;
+    f16.quantize = quantize_f16;
     f16.dot = dot_f16;
     f16.vec_dot = vec_dot_float<dot_f16>;
     auto& bf16 = set.by_type[static_cast<std::size_t>(TensorType::kBF16)];
