@@ -12,7 +12,9 @@
 # build it elsewhere and point LLAMA_BENCH at its llama-bench.
 #
 # ROUNDS (3), THREADS ("1 2") and TESTS ("pp512 tg128") choose the runs; LORE_ARGS and
-# LLAMA_ARGS add flags to either side, e.g. LORE_ARGS=--no-mmap LLAMA_ARGS="-mmp 0".
+# LLAMA_ARGS add flags to either side, e.g. LORE_ARGS=--no-mmap LLAMA_ARGS="-mmp 0", or
+# LORE_ARGS="-d 2048" LLAMA_ARGS="-d 2048" for the tests after 2048 cached tokens. Both
+# keep the KV cache in f16 by default (lore: --f32-cache; llama-bench: -ctk f32 -ctv f32).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
