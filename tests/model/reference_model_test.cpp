@@ -129,6 +129,32 @@ protected:
         }
     }
 
+    struct Deviation {
+        double max_abs = 0.0;
+        double mean_abs = 0.0;
+    };
+
+    // Decodes every prompt as one batch in a new session and compares all its logit rows
+    // with the oracle's (expect_rows_match); prints and returns the deviation over all.
+    Deviation batch_deviation(bool quantize_activations, bool f16_cache, const char* what) {
+        double max_abs = 0.0;
+        double sum_abs = 0.0;
+        std::size_t n_values = 0;
+        for (const nlohmann::json& prompt : oracle_["prompts"]) {
+            if (prompt.value("skipped", false)) {
+                continue;
+            }
+            std::unique_ptr<Session> session = new_session(quantize_activations, f16_cache);
+            auto tokens = prompt["prompt_tokens"].get<std::vector<TokenId>>();
+            EXPECT_TRUE(session->decode(tokens, LogitsMode::kAll).is_ok());
+            expect_rows_match(prompt, *session, &max_abs, &sum_abs, &n_values);
+        }
+        const Deviation deviation{max_abs, sum_abs / static_cast<double>(n_values)};
+        std::printf("[ logits   ] %s-%s %s: max %.3g mean %.3g\n", GetParam().family.c_str(),
+                    GetParam().type.c_str(), what, deviation.max_abs, deviation.mean_abs);
+        return deviation;
+    }
+
     nlohmann::json oracle_;
     std::vector<float> logits_;
     std::shared_ptr<const Model> model_;
@@ -147,28 +173,13 @@ TEST_P(ReferenceModelTest, TokenizesEveryPromptAsLlamaCpp) {
 }
 
 TEST_P(ReferenceModelTest, BatchLogitsMatchWithinTolerance) {
-    double max_abs = 0.0;
-    double sum_abs = 0.0;
-    std::size_t n_values = 0;
+    const Deviation deviation = batch_deviation(true, false, "quantized activations");
 
-    for (const nlohmann::json& prompt : oracle_["prompts"]) {
-        if (prompt.value("skipped", false)) {
-            continue;
-        }
-        std::unique_ptr<Session> session = new_session();
-        auto tokens = prompt["prompt_tokens"].get<std::vector<TokenId>>();
-        ASSERT_TRUE(session->decode(tokens, LogitsMode::kAll).is_ok());
-        expect_rows_match(prompt, *session, &max_abs, &sum_abs, &n_values);
-    }
-
-    std::printf("[ logits   ] %s-%s quantized activations: max %.3g mean %.3g\n",
-                GetParam().family.c_str(), GetParam().type.c_str(), max_abs,
-                sum_abs / static_cast<double>(n_values));
     // Quantized activations round as ggml does, so REFERENCE.md's tighter "ggml mode"
     // bounds apply to the quantized types (max 1.0, mean 0.04).
     const bool is_quantized = tolerance_.greedy_margin >= 1.0;
-    EXPECT_LE(max_abs, is_quantized ? 1.0 : tolerance_.max_abs);
-    EXPECT_LE(sum_abs / static_cast<double>(n_values), is_quantized ? 0.04 : tolerance_.mean_abs);
+    EXPECT_LE(deviation.max_abs, is_quantized ? 1.0 : tolerance_.max_abs);
+    EXPECT_LE(deviation.mean_abs, is_quantized ? 0.04 : tolerance_.mean_abs);
 }
 
 // The default f16 KV cache rounds every key and value once more than the oracle's f32
@@ -177,46 +188,17 @@ TEST_P(ReferenceModelTest, BatchLogitsMatchWithinTolerance) {
 // tolerances. The quantized files then leave the tight ggml-mode bounds, which hold only
 // while ggml's rounding is reproduced exactly, for the general ones.
 TEST_P(ReferenceModelTest, F16CacheLogitsMatchWithinTheWiderTolerance) {
-    double max_abs = 0.0;
-    double sum_abs = 0.0;
-    std::size_t n_values = 0;
+    const Deviation deviation = batch_deviation(true, true, "f16 KV cache");
 
-    for (const nlohmann::json& prompt : oracle_["prompts"]) {
-        if (prompt.value("skipped", false)) {
-            continue;
-        }
-        std::unique_ptr<Session> session = new_session(true, true);
-        auto tokens = prompt["prompt_tokens"].get<std::vector<TokenId>>();
-        ASSERT_TRUE(session->decode(tokens, LogitsMode::kAll).is_ok());
-        expect_rows_match(prompt, *session, &max_abs, &sum_abs, &n_values);
-    }
-
-    std::printf("[ logits   ] %s-%s f16 KV cache: max %.3g mean %.3g\n", GetParam().family.c_str(),
-                GetParam().type.c_str(), max_abs, sum_abs / static_cast<double>(n_values));
-    EXPECT_LE(max_abs, tolerance_.max_abs + 0.03);
-    EXPECT_LE(sum_abs / static_cast<double>(n_values), tolerance_.mean_abs + 0.03);
+    EXPECT_LE(deviation.max_abs, tolerance_.max_abs + 0.03);
+    EXPECT_LE(deviation.mean_abs, tolerance_.mean_abs + 0.03);
 }
 
 TEST_P(ReferenceModelTest, ExactActivationLogitsMatchWithinTolerance) {
-    double max_abs = 0.0;
-    double sum_abs = 0.0;
-    std::size_t n_values = 0;
+    const Deviation deviation = batch_deviation(false, false, "f32 activations");
 
-    for (const nlohmann::json& prompt : oracle_["prompts"]) {
-        if (prompt.value("skipped", false)) {
-            continue;
-        }
-        std::unique_ptr<Session> session = new_session(false);
-        auto tokens = prompt["prompt_tokens"].get<std::vector<TokenId>>();
-        ASSERT_TRUE(session->decode(tokens, LogitsMode::kAll).is_ok());
-        expect_rows_match(prompt, *session, &max_abs, &sum_abs, &n_values);
-    }
-
-    std::printf("[ logits   ] %s-%s f32 activations: max %.3g mean %.3g\n",
-                GetParam().family.c_str(), GetParam().type.c_str(), max_abs,
-                sum_abs / static_cast<double>(n_values));
-    EXPECT_LE(max_abs, tolerance_.max_abs);
-    EXPECT_LE(sum_abs / static_cast<double>(n_values), tolerance_.mean_abs);
+    EXPECT_LE(deviation.max_abs, tolerance_.max_abs);
+    EXPECT_LE(deviation.mean_abs, tolerance_.mean_abs);
 }
 
 // One token at a time (the generation path), with either cache: the f16 one gets the
