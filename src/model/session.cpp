@@ -96,7 +96,7 @@ public:
           pool_(options.n_threads > 0 ? options.n_threads : default_threads(*model_)),
           quantize_activations_(options.quantize_activations),
           cache_type_(options.f16_cache ? TensorType::kF16 : TensorType::kF32),
-          cache_value_bytes_(options.f16_cache ? sizeof(std::uint16_t) : sizeof(float)) {
+          cache_value_bytes_(tensor_row_bytes(cache_type_, 1)) {
         n_ctx_ = options.n_ctx > 0 ? options.n_ctx : std::min(hp_.n_ctx_train, 4096);
         n_batch_ = std::max(1, std::min(options.n_batch, n_ctx_));
         n_q_ = static_cast<std::int64_t>(hp_.n_head) * hp_.head_dim;
@@ -389,7 +389,7 @@ private:
     std::vector<HiddenAccumulator> hidden_;
     bool quantize_activations_ = true;
     TensorType cache_type_ = TensorType::kF16;
-    std::size_t cache_value_bytes_ = 2;
+    std::size_t cache_value_bytes_ = 2;  // of one cache_type_ value
     std::uint64_t activation_version_ = 0;
     std::array<QuantizedInput, 4> quantized_inputs_;  // small cache, round-robin
     std::size_t next_quantized_input_ = 0;
@@ -557,7 +557,7 @@ void TransformerSession::store_in_cache(std::int32_t layer_idx, std::int64_t n_t
     // V is cached transposed, [n_kv][n_ctx]: row i holds value dimension i of every position.
     std::uint8_t* v_cache = v_cache_[static_cast<std::size_t>(layer_idx)] +
                             static_cast<std::size_t>(n_past_) * cache_value_bytes_;
-    if (cache_value_bytes_ == sizeof(std::uint16_t)) {
+    if (cache_type_ == TensorType::kF16) {
         transpose_into<std::uint16_t>(v_cache_rows_.data(), n_kv_, n_tokens, v_cache, n_ctx_);
     } else {
         transpose_into<float>(v_cache_rows_.data(), n_kv_, n_tokens, v_cache, n_ctx_);

@@ -100,6 +100,21 @@ protected:
         return std::move(session).value();
     }
 
+    // Adds |ours - oracle row `oracle_row`| over the vocabulary to the running deviation.
+    void add_row_deviation(std::span<const float> ours,
+                           std::size_t oracle_row,
+                           double* max_abs,
+                           double* sum_abs,
+                           std::size_t* n_values) const {
+        const float* theirs = logits_.data() + oracle_row * n_vocab_;
+        for (std::size_t v = 0; v < n_vocab_; ++v) {
+            const double d = std::fabs(static_cast<double>(ours[v]) - theirs[v]);
+            *max_abs = std::max(*max_abs, d);
+            *sum_abs += d;
+        }
+        *n_values += n_vocab_;
+    }
+
     // Compares rows [row_offset, +n) of the oracle with the session's logit rows.
     void expect_rows_match(const nlohmann::json& prompt,
                            const Session& session,
@@ -111,14 +126,8 @@ protected:
         ASSERT_EQ(session.n_logit_rows(), n_rows);
         for (std::int32_t r = 0; r < n_rows; ++r) {
             std::span<const float> ours = session.logits(r);
-            const float* theirs =
-                logits_.data() + (row_offset + static_cast<std::size_t>(r)) * n_vocab_;
-            for (std::size_t i = 0; i < n_vocab_; ++i) {
-                const double d = std::fabs(static_cast<double>(ours[i]) - theirs[i]);
-                *max_abs = std::max(*max_abs, d);
-                *sum_abs += d;
-            }
-            *n_values += n_vocab_;
+            add_row_deviation(ours, row_offset + static_cast<std::size_t>(r), max_abs, sum_abs,
+                              n_values);
             const double margin =
                 prompt["row_top1_margin"][static_cast<std::size_t>(r)].get<double>();
             if (tolerance_.exact_argmax || margin >= tolerance_.greedy_margin) {
@@ -218,14 +227,8 @@ TEST_P(ReferenceModelTest, IncrementalDecodeMatchesBatch) {
             const auto row_offset = prompt["row_offset"].get<std::size_t>();
             for (std::size_t i = 0; i < tokens.size(); ++i) {
                 ASSERT_TRUE(session->decode({&tokens[i], 1}, LogitsMode::kLast).is_ok());
-                std::span<const float> ours = session->logits(0);
-                const float* theirs = logits_.data() + (row_offset + i) * n_vocab_;
-                for (std::size_t v = 0; v < n_vocab_; ++v) {
-                    const double d = std::fabs(static_cast<double>(ours[v]) - theirs[v]);
-                    max_abs = std::max(max_abs, d);
-                    sum_abs += d;
-                }
-                n_values += n_vocab_;
+                add_row_deviation(session->logits(0), row_offset + i, &max_abs, &sum_abs,
+                                  &n_values);
             }
         }
 
