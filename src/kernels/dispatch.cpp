@@ -70,6 +70,7 @@ KernelSets make_sets() {
         sets.avx2.isa = Isa::kAvx2;
         x86::fill_avx2_float_kernels(sets.avx2);
         x86::fill_avx2_quant_kernels(sets.avx2);
+        x86::fill_avx2_packed_kernels(sets.avx2);
     }
     if (sets.has_avx512) {
         sets.avx512 = sets.avx2;

@@ -178,7 +178,12 @@ TEST(PackedTest, PackedProductsMatchReferenceVecDotOnRandomBlocks) {
     const std::int64_t n_rows = 4 * kPackRows;
     for (TensorType type : packed_types()) {
         const std::int64_t block = tensor_type_traits(type).block_size;
-        for (std::int64_t n_cols : {block, 3 * block, 18 * block}) {
+        // 40 blocks of 32 values: rows longer than a panel chunk of the prompt kernels.
+        std::vector<std::int64_t> widths = {block, 3 * block, 18 * block};
+        if (block == kQk32) {
+            widths.push_back(40 * block);
+        }
+        for (std::int64_t n_cols : widths) {
             const Matrix m = random_block_matrix(type, n_rows, n_cols, 23);
             std::vector<std::uint8_t> packed(m.bytes.size());
             pack_rows(type, m.bytes.data(), m.row_bytes, n_rows, packed.data());
