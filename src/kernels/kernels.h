@@ -354,6 +354,19 @@ bool should_pack(const KernelSet& set, TensorType type, std::int64_t n_rows, std
 void pack_rows(
     TensorType type, const void* src, std::size_t w_row_bytes, std::int64_t n_rows, void* dst);
 
+// Blocks [block_begin, block_begin + n_blocks) of n_rows <= kPackRows rows in the file's
+// layout (w_row_bytes apart at `rows`) laid out as consecutive panel blocks at `dst`
+// (n_blocks * kPackRows * block bytes); lanes past n_rows are zero blocks. For kernels that
+// read the file's layout through the packed one, a cache-sized chunk at a time.
+// REQUIRES has_packed_layout(type).
+void pack_panel_blocks(TensorType type,
+                       const void* rows,
+                       std::size_t w_row_bytes,
+                       std::int64_t n_rows,
+                       std::int64_t block_begin,
+                       std::int64_t n_blocks,
+                       void* dst);
+
 // The inverse for rows [row_begin, row_begin + n_rows) of a packed matrix: writes them in the
 // file's layout to dst, w_row_bytes apart.
 void unpack_rows(TensorType type,

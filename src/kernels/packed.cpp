@@ -121,6 +121,33 @@ void pack_rows(
                    });
 }
 
+void pack_panel_blocks(TensorType type,
+                       const void* rows,
+                       std::size_t w_row_bytes,
+                       std::int64_t n_rows,
+                       std::int64_t block_begin,
+                       std::int64_t n_blocks,
+                       void* dst) {
+    const PackedLayout l = packed_layout(type);
+    const std::size_t panel_block_bytes = kPackRows * l.block_bytes;
+    auto* out = static_cast<std::uint8_t*>(dst);
+    if (n_rows < kPackRows) {
+        std::memset(out, 0, static_cast<std::size_t>(n_blocks) * panel_block_bytes);
+    }
+    for (std::int64_t r = 0; r < n_rows; ++r) {
+        const std::uint8_t* row = static_cast<const std::uint8_t*>(rows) +
+                                  static_cast<std::size_t>(r) * w_row_bytes +
+                                  static_cast<std::size_t>(block_begin) * l.block_bytes;
+        for (std::int64_t b = 0; b < n_blocks; ++b) {
+            const std::uint8_t* block = row + static_cast<std::size_t>(b) * l.block_bytes;
+            std::uint8_t* panel_block = out + static_cast<std::size_t>(b) * panel_block_bytes;
+            for_each_field(l, r, [&](std::size_t at, std::size_t slot, std::size_t n) {
+                std::memcpy(panel_block + slot, block + at, n);
+            });
+        }
+    }
+}
+
 void unpack_rows(TensorType type,
                  const void* packed,
                  std::size_t w_row_bytes,

@@ -1,19 +1,24 @@
-// AVX2 kernels over packed weights (kernels.h, "Packed weights"; packed.cpp) for Q4_0 and
-// Q8_0: vec_dot_packed (one token) and vec_dot_panel_packed (prompt batches), and
-// vec_dot_panel, which copies rows of the file's layout into the packed one chunk by chunk. A
-// panel's 16 rows are two halves of 8 rows; a 256-bit vector holds one 4-byte word of each of the 8
-// rows (lane = row), so the 8 sums of a half build up in one register and no horizontal sum is
-// needed. AVX2 has no vpdpbusd; its place is taken by
-//   - pmaddubsw: 4 unsigned weight levels x 4 signed activation bytes (broadcast to every
-//     lane) -> two int16 pair sums per row, then pmaddwd with ones -> the row's int32 sum;
-//   - Q4_0: levels are used unsigned (q + 8, 0..15) and the offset is removed exactly by
-//     starting the sum at -8 * sum(x). A pair sum is at most 2 * 15 * 127 = 3810, so the
-//     eight pair sums of a block add up in int16 (<= 30480) and meet pmaddwd once a block;
-//   - Q8_0: levels are signed; |q| meets the activations with q's sign (psignb). A pair sum
-//     is at most 2 * 128 * 127 = 32512, so each word goes through pmaddwd on its own.
-// Per block the int32 sums are exact, and the f32 step (one convert, one multiply-add with
-// d_w * d_x) is the AVX-512 kernels' own, so both sets give the same results.
-// Only reached through dispatch.cpp after CPUID said avx2/fma/f16c.
+// AVX2 kernels over packed weights (kernels.h, "Packed weights"; packed.cpp) for Q4_0, Q5_0,
+// Q8_0, Q4_K and Q6_K: vec_dot_packed (one token), vec_dot_panel_packed (prompt batches), and
+// vec_dot_panel, which lays rows of the file's layout out as panel blocks a chunk at a time
+// (pack_panel_blocks) and runs the same code, so both layouts give the same sums bit for bit.
+//
+// A panel's 16 rows are two halves of 8 rows; a 256-bit vector holds one 4-byte word of each
+// of the 8 rows (lane = row), so a half's 8 sums build up in one register and no horizontal
+// sum is needed. AVX2 has no vpdpbusd; pmaddubsw (unsigned weight levels x signed activation
+// bytes, broadcast to every lane) gives two int16 pair sums per row, and pmaddwd turns them
+// into the row's int32 sum, multiplying by a sub-block scale on the way where there is one.
+// The int16 sums must not saturate (activation levels are within +-127):
+//   - Q4_0 (levels 0..15, offset 8): a pair sum is at most 2 * 15 * 127 = 3810, so all 8
+//     pair sums of a block add up in int16 (<= 30480);
+//   - Q5_0 (levels 0..31, offset 16): up to 2 * 31 * 127 = 7874, so two words at a time;
+//   - Q8_0 (signed levels, |q| times the activations with q's sign): up to 2 * 128 * 127 =
+//     32512, so each word meets pmaddwd on its own;
+//   - Q4_K (levels 0..15): the 8 words of a 32-value sub-block add up in int16, as Q4_0;
+//   - Q6_K (levels 0..63, offset 32): up to 2 * 63 * 127 = 16002, so two words at a time.
+// Offsets and mins are removed exactly in integers, from the activation sums. Every int32
+// sum is exact and the f32 steps are the AVX-512 packed kernels' own, so the two sets give
+// the same results. Only reached through dispatch.cpp after CPUID said avx2/fma/f16c.
 #include <cstring>
 
 #include <immintrin.h>
@@ -27,14 +32,17 @@ namespace {
 constexpr int kHalfRows = 8;
 constexpr std::size_t kHalves = 2;
 static_assert(kPackRows == static_cast<std::int64_t>(kHalves) * kHalfRows);
-constexpr std::size_t kWordBytes = kPackRows * 4;    // word k of the 16 rows
-constexpr std::size_t kHalvesBytes = kPackRows * 2;  // the 16 fp16 d of a panel block
-constexpr std::size_t kPrefetchBytes = 6144;         // as the AVX-512 packed kernels
-constexpr std::int64_t kChunkBlocks = 32;            // a panel chunk stays in L1
-constexpr std::int64_t kMicroTokens = 2;             // tokens per pass (16 registers)
+constexpr std::size_t kPrefetchBytes = 6144;  // as the AVX-512 packed kernels
+constexpr std::size_t kChunkBytes = 16384;    // a chunk of a panel stays in L1 for every token
+constexpr std::int64_t kMicroTokens = 2;      // tokens per pass (AVX2 has 16 registers)
 
 inline __m256i load256(const std::uint8_t* p) {
     return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+}
+
+// Word k of the rows of half h, in panel-block words starting at `words` (64 bytes a word).
+inline __m256i word(const std::uint8_t* words, int k, std::size_t h) {
+    return load256(words + static_cast<std::size_t>(k) * 64 + h * 32);
 }
 
 // The 4 activation bytes at p, in every lane.
@@ -44,36 +52,56 @@ inline __m256i broadcast4(const std::int8_t* p) {
     return _mm256_set1_epi32(v);
 }
 
-// The 8 fp16 d of half h of a panel block, as f32.
-inline __m256 scales8(const std::uint8_t* panel_block, std::size_t h) {
-    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(panel_block + h * 16)));
+// The 8 fp16 fields of half h among the 16 at p, as f32.
+inline __m256 halves8(const std::uint8_t* p, std::size_t h) {
+    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + h * 16)));
 }
 
-// Word k of half h of a panel block (its words begin after the d fields).
-inline __m256i word(const std::uint8_t* panel_block, int k, std::size_t h) {
-    return load256(panel_block + kHalvesBytes + static_cast<std::size_t>(k) * kWordBytes + h * 32);
+// Byte j (0..3) of every 32-bit lane, zero- or sign-extended.
+inline __m256i byte_u(__m256i v, int j) {
+    return _mm256_and_si256(_mm256_srli_epi32(v, 8 * j), _mm256_set1_epi32(0xFF));
 }
 
-// Adds the f32 result of one block to acc: acc += float(isum) * (d_w * d_x).
-inline __m256 add_block(__m256 acc, __m256i isum, __m256 wd, float xd) {
-    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(wd, _mm256_set1_ps(xd)), acc);
+inline __m256i byte_s(__m256i v, int j) {
+    return _mm256_srai_epi32(_mm256_slli_epi32(v, 24 - 8 * j), 24);
 }
 
-// ---- Q4_0 ----
+// An int16-range value of every lane in both of its int16 halves: pmaddwd with it multiplies
+// a row's two pair sums by it and adds them.
+inline __m256i both_halves(__m256i v) {
+    return _mm256_or_si256(_mm256_and_si256(v, _mm256_set1_epi32(0xFFFF)),
+                           _mm256_slli_epi32(v, 16));
+}
+
+// Two int16 values as the two halves of one int32.
+inline std::int32_t int16_pair(std::int32_t lo, std::int32_t hi) {
+    return static_cast<std::int32_t>((static_cast<std::uint32_t>(lo) & 0xFFFFu) |
+                                     (static_cast<std::uint32_t>(hi) << 16));
+}
+
+// One token's activations of the block being multiplied: the block, and for Q8_0 blocks
+// their scale and level sum (Q8_0BlockSum).
+struct TokenBlock {
+    const std::uint8_t* x;
+    const Q8_0BlockSum* sum;
+};
+
+// ---- Q4_0 and Q8_0 (Q8_0 activations) ----
 //
-// Word k of qs: byte i holds value 4k + i (low nibble) and 16 + 4k + i (high nibble).
-struct Q4_0Packed {
-    using Block = BlockQ4_0;
-    static constexpr int kWords = 4;
+// Panel block: 16 fp16 d, then the words. Q4_0 word k: byte i holds value 4k + i (low
+// nibble) and 16 + 4k + i (high nibble). Q8_0 word k: signed levels 4k .. 4k + 3.
+
+struct Q4_0Kernel {
+    static constexpr TensorType kType = TensorType::kQ4_0;
+    static constexpr std::int64_t kBlockValues = kQk32;
+    static constexpr std::size_t kActBytes = sizeof(BlockQ8_0);
     static constexpr std::size_t kPanelBlock = kPackRows * sizeof(BlockQ4_0);
 
-    // The int32 sums of T tokens' block with both halves of a panel block:
-    // isum[t][h] = dot(levels, xq_t) - 8 * sum(xq_t).
     template <std::size_t T>
-    static void block_sums(const std::uint8_t* pb,
-                           const std::int8_t* const (&xq)[T],
-                           const std::int32_t (&x_sum)[T],
-                           __m256i (&isum)[T][kHalves]) {
+    static void accumulate(const std::uint8_t* pb,
+                           const TokenBlock (&x)[T],
+                           __m256 (&acc)[T][kHalves]) {
+        const std::uint8_t* words = pb + 32;
         const __m256i low4 = _mm256_set1_epi8(15);
         __m256i s16[T][kHalves];
         for (std::size_t t = 0; t < T; ++t) {
@@ -82,17 +110,18 @@ struct Q4_0Packed {
             }
         }
 #pragma GCC unroll 4
-        for (int k = 0; k < kWords; ++k) {
+        for (int k = 0; k < 4; ++k) {
             __m256i lo[kHalves];
             __m256i hi[kHalves];
             for (std::size_t h = 0; h < kHalves; ++h) {
-                const __m256i w = word(pb, k, h);
+                const __m256i w = word(words, k, h);
                 lo[h] = _mm256_and_si256(w, low4);
                 hi[h] = _mm256_and_si256(_mm256_srli_epi16(w, 4), low4);
             }
             for (std::size_t t = 0; t < T; ++t) {
-                const __m256i a_lo = broadcast4(xq[t] + 4 * k);
-                const __m256i a_hi = broadcast4(xq[t] + 16 + 4 * k);
+                const auto* xq = reinterpret_cast<const BlockQ8_0*>(x[t].x)->qs;
+                const __m256i a_lo = broadcast4(xq + 4 * k);
+                const __m256i a_hi = broadcast4(xq + 16 + 4 * k);
                 for (std::size_t h = 0; h < kHalves; ++h) {
                     s16[t][h] = _mm256_add_epi16(s16[t][h], _mm256_maddubs_epi16(lo[h], a_lo));
                     s16[t][h] = _mm256_add_epi16(s16[t][h], _mm256_maddubs_epi16(hi[h], a_hi));
@@ -100,91 +129,346 @@ struct Q4_0Packed {
             }
         }
         const __m256i ones = _mm256_set1_epi16(1);
-        for (std::size_t t = 0; t < T; ++t) {
-            for (std::size_t h = 0; h < kHalves; ++h) {
-                isum[t][h] = _mm256_add_epi32(_mm256_madd_epi16(s16[t][h], ones),
-                                              _mm256_set1_epi32(-8 * x_sum[t]));
+        for (std::size_t h = 0; h < kHalves; ++h) {
+            const __m256 d = halves8(pb, h);
+            for (std::size_t t = 0; t < T; ++t) {
+                const __m256i isum = _mm256_add_epi32(_mm256_madd_epi16(s16[t][h], ones),
+                                                      _mm256_set1_epi32(-8 * x[t].sum->sum));
+                acc[t][h] =
+                    _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum),
+                                    _mm256_mul_ps(d, _mm256_set1_ps(x[t].sum->d)), acc[t][h]);
             }
         }
     }
 };
 
-// ---- Q8_0 ----
-//
-// Word k: signed levels 4k..4k+3.
-struct Q8_0Packed {
-    using Block = BlockQ8_0;
-    static constexpr int kWords = 8;
+struct Q8_0Kernel {
+    static constexpr TensorType kType = TensorType::kQ8_0;
+    static constexpr std::int64_t kBlockValues = kQk32;
+    static constexpr std::size_t kActBytes = sizeof(BlockQ8_0);
     static constexpr std::size_t kPanelBlock = kPackRows * sizeof(BlockQ8_0);
 
     template <std::size_t T>
-    static void block_sums(const std::uint8_t* pb,
-                           const std::int8_t* const (&xq)[T],
-                           const std::int32_t (&/*x_sum*/)[T],
-                           __m256i (&isum)[T][kHalves]) {
+    static void accumulate(const std::uint8_t* pb,
+                           const TokenBlock (&x)[T],
+                           __m256 (&acc)[T][kHalves]) {
+        const std::uint8_t* words = pb + 32;
         const __m256i ones = _mm256_set1_epi16(1);
+        __m256i isum[T][kHalves];
         for (std::size_t t = 0; t < T; ++t) {
             for (std::size_t h = 0; h < kHalves; ++h) {
                 isum[t][h] = _mm256_setzero_si256();
             }
         }
 #pragma GCC unroll 8
-        for (int k = 0; k < kWords; ++k) {
+        for (int k = 0; k < 8; ++k) {
             __m256i q[kHalves];
             __m256i u[kHalves];
             for (std::size_t h = 0; h < kHalves; ++h) {
-                q[h] = word(pb, k, h);
+                q[h] = word(words, k, h);
                 u[h] = _mm256_abs_epi8(q[h]);
             }
             for (std::size_t t = 0; t < T; ++t) {
-                const __m256i a = broadcast4(xq[t] + 4 * k);
+                const auto* xq = reinterpret_cast<const BlockQ8_0*>(x[t].x)->qs;
+                const __m256i a = broadcast4(xq + 4 * k);
                 for (std::size_t h = 0; h < kHalves; ++h) {
                     const __m256i pairs = _mm256_maddubs_epi16(u[h], _mm256_sign_epi8(a, q[h]));
                     isum[t][h] = _mm256_add_epi32(isum[t][h], _mm256_madd_epi16(pairs, ones));
                 }
             }
         }
+        for (std::size_t h = 0; h < kHalves; ++h) {
+            const __m256 d = halves8(pb, h);
+            for (std::size_t t = 0; t < T; ++t) {
+                acc[t][h] =
+                    _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[t][h]),
+                                    _mm256_mul_ps(d, _mm256_set1_ps(x[t].sum->d)), acc[t][h]);
+            }
+        }
     }
 };
 
-// One token against n_panels panels, read as one stream with non-temporal prefetches (as
-// the AVX-512 packed kernels do: weights are read once per token).
-template <typename W>
-void packed_one_token(const void* panels,
-                      std::size_t w_row_bytes,
-                      std::int64_t n_panels,
-                      const void* x,
-                      const Q8_0BlockSum* x_sums,
-                      float* y,
-                      std::int64_t n) {
-    const auto* base = static_cast<const std::uint8_t*>(panels);
-    const auto* xb = static_cast<const BlockQ8_0*>(x);
-    const std::int64_t n_blocks = n / kQk32;
-    for (std::int64_t p = 0; p < n_panels; ++p) {
-        const std::uint8_t* panel = base + static_cast<std::size_t>(p) * kPackRows * w_row_bytes;
-        __m256 acc[kHalves] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
-        for (std::int64_t b = 0; b < n_blocks; ++b) {
-            const std::uint8_t* pb = panel + static_cast<std::size_t>(b) * W::kPanelBlock;
-            for (std::size_t i = 0; i < W::kPanelBlock; i += 64) {
-                _mm_prefetch(reinterpret_cast<const char*>(pb + kPrefetchBytes + i), _MM_HINT_NTA);
-            }
-            const std::int8_t* const xq[1] = {xb[b].qs};
-            const std::int32_t x_sum[1] = {x_sums[b].sum};
-            __m256i isum[1][kHalves];
-            W::template block_sums<1>(pb, xq, x_sum, isum);
-            for (std::size_t h = 0; h < kHalves; ++h) {
-                acc[h] = add_block(acc[h], isum[0][h], scales8(pb, h), x_sums[b].d);
-            }
-        }
+// Q5_0 panel block: 16 fp16 d, word 0 = qh (bit j: the fifth bit of value j), words 1-4 =
+// qs as in Q4_0; levels 0..31, offset 16. A pair sum is at most 2 * 31 * 127 = 7874, so the
+// four pair sums of a word pair add up in int16 (<= 31496). Rows' halves one after the other.
+struct Q5_0Kernel {
+    static constexpr TensorType kType = TensorType::kQ5_0;
+    static constexpr std::int64_t kBlockValues = kQk32;
+    static constexpr std::size_t kActBytes = sizeof(BlockQ8_0);
+    static constexpr std::size_t kPanelBlock = kPackRows * sizeof(BlockQ5_0);
+
+    // 16 where bit 4 * (k % 2) + i of byte `byte` of a row's qh is set, in byte i of the
+    // row's lane (pshufb spreads the byte over its lane's four bytes).
+    static __m256i fifth_bits(__m256i qh, int byte, int k) {
+        const __m256i lane_base = _mm256_set_epi32(0x0C0C0C0C, 0x08080808, 0x04040404, 0,
+                                                   0x0C0C0C0C, 0x08080808, 0x04040404, 0);
+        const __m256i spread = _mm256_shuffle_epi8(
+            qh, _mm256_add_epi8(lane_base, _mm256_set1_epi8(static_cast<char>(byte))));
+        const __m256i bit =
+            _mm256_set1_epi32(k % 2 == 0 ? 0x08040201 : static_cast<int>(0x80402010u));
+        const __m256i is_set = _mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit);
+        return _mm256_and_si256(is_set, _mm256_set1_epi8(16));
+    }
+
+    template <std::size_t T>
+    static void accumulate(const std::uint8_t* pb,
+                           const TokenBlock (&x)[T],
+                           __m256 (&acc)[T][kHalves]) {
+        const std::uint8_t* words = pb + 32;
+        const __m256i low4 = _mm256_set1_epi8(15);
+        const __m256i ones = _mm256_set1_epi16(1);
         for (std::size_t h = 0; h < kHalves; ++h) {
-            _mm256_storeu_ps(y + p * kPackRows + static_cast<std::int64_t>(h) * kHalfRows, acc[h]);
+            const __m256i qh = word(words, 0, h);
+            __m256i isum[T];
+            for (std::size_t t = 0; t < T; ++t) {
+                isum[t] = _mm256_set1_epi32(-16 * x[t].sum->sum);
+            }
+#pragma GCC unroll 2
+            for (int kp = 0; kp < 2; ++kp) {
+                __m256i s16[T];
+                for (std::size_t t = 0; t < T; ++t) {
+                    s16[t] = _mm256_setzero_si256();
+                }
+#pragma GCC unroll 2
+                for (int k = 2 * kp; k < 2 * kp + 2; ++k) {
+                    const __m256i w = word(words, 1 + k, h);
+                    const __m256i lo =
+                        _mm256_or_si256(_mm256_and_si256(w, low4), fifth_bits(qh, k / 2, k));
+                    const __m256i hi =
+                        _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(w, 4), low4),
+                                        fifth_bits(qh, 2 + k / 2, k));
+                    for (std::size_t t = 0; t < T; ++t) {
+                        const auto* xq = reinterpret_cast<const BlockQ8_0*>(x[t].x)->qs;
+                        s16[t] = _mm256_add_epi16(s16[t],
+                                                  _mm256_maddubs_epi16(lo, broadcast4(xq + 4 * k)));
+                        s16[t] = _mm256_add_epi16(
+                            s16[t], _mm256_maddubs_epi16(hi, broadcast4(xq + 16 + 4 * k)));
+                    }
+                }
+                for (std::size_t t = 0; t < T; ++t) {
+                    isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(s16[t], ones));
+                }
+            }
+            const __m256 d = halves8(pb, h);
+            for (std::size_t t = 0; t < T; ++t) {
+                acc[t][h] =
+                    _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[t]),
+                                    _mm256_mul_ps(d, _mm256_set1_ps(x[t].sum->d)), acc[t][h]);
+            }
         }
     }
-}
+};
+
+// ---- Q4_K and Q6_K (Q8_K activations) ----
+//
+// Q4_K panel block: 16 fp16 d, 16 fp16 dmin, then words 0-2 (the twelve bytes of six-bit
+// scales and mins) and words 3-34 (qs). Word 3 + 8c + g of a row holds values 64c + 4g + i
+// (low nibbles, sub-block 2c) and 64c + 32 + 4g + i (high nibbles, sub-block 2c + 1).
+// Per super-block and row: d * sum_j sc_j * dot_j - dmin * sum_j m_j * xsum_j, where xsum_j
+// is the sum of sub-block j's activations; times the activations' d. The halves of rows are
+// done one after the other (the 16 registers do not hold both).
+struct Q4_KKernel {
+    static constexpr TensorType kType = TensorType::kQ4_K;
+    static constexpr std::int64_t kBlockValues = kQkK;
+    static constexpr std::size_t kActBytes = sizeof(BlockQ8_K);
+    static constexpr std::size_t kPanelBlock = kPackRows * sizeof(BlockQ4_K);
+
+    template <std::size_t T>
+    static void accumulate(const std::uint8_t* pb,
+                           const TokenBlock (&x)[T],
+                           __m256 (&acc)[T][kHalves]) {
+        const std::uint8_t* words = pb + 64;
+        const std::uint8_t* qs = words + 3 * 64;
+        const __m256i low4 = _mm256_set1_epi8(15);
+        const __m256i low6 = _mm256_set1_epi8(0x3f);
+        const __m256i low2 = _mm256_set1_epi8(3);
+        const __m256i low_words = _mm256_set1_epi32(0x00FF00FF);
+        const BlockQ8_K* xb[T];
+        std::int32_t min_pairs[T][4];  // (xsum_0, xsum_2), (1, 3), (4, 6), (5, 7)
+        for (std::size_t t = 0; t < T; ++t) {
+            xb[t] = reinterpret_cast<const BlockQ8_K*>(x[t].x);
+            std::int32_t xsum[8];
+            for (int j = 0; j < 8; ++j) {
+                xsum[j] = xb[t]->bsums[2 * j] + xb[t]->bsums[2 * j + 1];
+            }
+            min_pairs[t][0] = int16_pair(xsum[0], xsum[2]);
+            min_pairs[t][1] = int16_pair(xsum[1], xsum[3]);
+            min_pairs[t][2] = int16_pair(xsum[4], xsum[6]);
+            min_pairs[t][3] = int16_pair(xsum[5], xsum[7]);
+        }
+        for (std::size_t h = 0; h < kHalves; ++h) {
+            const __m256i w0 = word(words, 0, h);
+            const __m256i w1 = word(words, 1, h);
+            const __m256i w2 = word(words, 2, h);
+            const __m256i sc_lo = _mm256_and_si256(w0, low6);
+            const __m256i sc_hi = _mm256_or_si256(
+                _mm256_and_si256(w2, low4),
+                _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(w0, 6), low2), 4));
+            __m256i isum[T];
+            for (std::size_t t = 0; t < T; ++t) {
+                isum[t] = _mm256_setzero_si256();
+            }
+#pragma GCC unroll 4
+            for (int c = 0; c < 4; ++c) {
+                __m256i dot_lo[T];
+                __m256i dot_hi[T];
+                for (std::size_t t = 0; t < T; ++t) {
+                    dot_lo[t] = _mm256_setzero_si256();
+                    dot_hi[t] = _mm256_setzero_si256();
+                }
+#pragma GCC unroll 8
+                for (int g = 0; g < 8; ++g) {
+                    const __m256i w = word(qs, 8 * c + g, h);
+                    const __m256i lo = _mm256_and_si256(w, low4);
+                    const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(w, 4), low4);
+                    for (std::size_t t = 0; t < T; ++t) {
+                        const std::int8_t* xq = xb[t]->qs + 64 * c + 4 * g;
+                        dot_lo[t] =
+                            _mm256_add_epi16(dot_lo[t], _mm256_maddubs_epi16(lo, broadcast4(xq)));
+                        dot_hi[t] = _mm256_add_epi16(dot_hi[t],
+                                                     _mm256_maddubs_epi16(hi, broadcast4(xq + 32)));
+                    }
+                }
+                // Scales of sub-blocks 2c and 2c + 1: bytes 2c % 4 and (2c + 1) % 4 of sc_lo
+                // (c < 2) or sc_hi.
+                const __m256i sc = c < 2 ? sc_lo : sc_hi;
+                const __m256i sc_even = both_halves(byte_u(sc, (2 * c) % 4));
+                const __m256i sc_odd = both_halves(byte_u(sc, (2 * c + 1) % 4));
+                for (std::size_t t = 0; t < T; ++t) {
+                    isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(dot_lo[t], sc_even));
+                    isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(dot_hi[t], sc_odd));
+                }
+            }
+            const __m256i m_lo = _mm256_and_si256(w1, low6);
+            const __m256i m_hi = _mm256_or_si256(
+                _mm256_and_si256(_mm256_srli_epi32(w2, 4), low4),
+                _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(w1, 6), low2), 4));
+            const __m256i m02 = _mm256_and_si256(m_lo, low_words);
+            const __m256i m13 = _mm256_and_si256(_mm256_srli_epi32(m_lo, 8), low_words);
+            const __m256i m46 = _mm256_and_si256(m_hi, low_words);
+            const __m256i m57 = _mm256_and_si256(_mm256_srli_epi32(m_hi, 8), low_words);
+            const __m256 d = halves8(pb, h);
+            const __m256 dmin = halves8(pb + 32, h);
+            for (std::size_t t = 0; t < T; ++t) {
+                __m256i mins = _mm256_madd_epi16(m02, _mm256_set1_epi32(min_pairs[t][0]));
+                mins = _mm256_add_epi32(mins,
+                                        _mm256_madd_epi16(m13, _mm256_set1_epi32(min_pairs[t][1])));
+                mins = _mm256_add_epi32(mins,
+                                        _mm256_madd_epi16(m46, _mm256_set1_epi32(min_pairs[t][2])));
+                mins = _mm256_add_epi32(mins,
+                                        _mm256_madd_epi16(m57, _mm256_set1_epi32(min_pairs[t][3])));
+                __m256 s = _mm256_mul_ps(d, _mm256_cvtepi32_ps(isum[t]));
+                s = _mm256_fnmadd_ps(dmin, _mm256_cvtepi32_ps(mins), s);
+                acc[t][h] = _mm256_fmadd_ps(s, _mm256_set1_ps(xb[t]->d), acc[t][h]);
+            }
+        }
+    }
+};
+
+// Q6_K panel block: 16 fp16 d, then words 0-31 (ql), 32-47 (qh), 48-51 (int8 scales of the
+// 16-value sub-blocks). In half hb of a super-block, ql word 16hb + g (low nibbles: values
+// 128hb + 4g + i, high: + 64), ql word 16hb + 8 + g (values + 32, + 96) and qh word
+// 32 + 8hb + g (two bits for each of those) make the six-bit levels of values
+// 128hb + 32j + 4g + i, j = 0..3: sub-block 8hb + 2j + g / 4. The offset 32 is removed as
+// -32 * sum_s sc_s * bsum_s.
+struct Q6_KKernel {
+    static constexpr TensorType kType = TensorType::kQ6_K;
+    static constexpr std::int64_t kBlockValues = kQkK;
+    static constexpr std::size_t kActBytes = sizeof(BlockQ8_K);
+    static constexpr std::size_t kPanelBlock = kPackRows * sizeof(BlockQ6_K);
+
+    // The six-bit levels of values 128hb + 32j + 4g + i from the three words.
+    static __m256i levels(__m256i ql0, __m256i ql1, __m256i qh, int j) {
+        const __m256i low4 = _mm256_set1_epi8(15);
+        const __m256i bits45 = _mm256_set1_epi8(0x30);
+        switch (j) {
+            case 0:
+                return _mm256_or_si256(_mm256_and_si256(ql0, low4),
+                                       _mm256_and_si256(_mm256_slli_epi16(qh, 4), bits45));
+            case 1:
+                return _mm256_or_si256(_mm256_and_si256(ql1, low4),
+                                       _mm256_and_si256(_mm256_slli_epi16(qh, 2), bits45));
+            case 2:
+                return _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), low4),
+                                       _mm256_and_si256(qh, bits45));
+            default:
+                return _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low4),
+                                       _mm256_and_si256(_mm256_srli_epi16(qh, 2), bits45));
+        }
+    }
+
+    template <std::size_t T>
+    static void accumulate(const std::uint8_t* pb,
+                           const TokenBlock (&x)[T],
+                           __m256 (&acc)[T][kHalves]) {
+        const std::uint8_t* words = pb + 32;
+        const BlockQ8_K* xb[T];
+        for (std::size_t t = 0; t < T; ++t) {
+            xb[t] = reinterpret_cast<const BlockQ8_K*>(x[t].x);
+        }
+        for (std::size_t h = 0; h < kHalves; ++h) {
+            __m256i sc[16];  // sub-block scales, sign-extended, in both int16 halves
+#pragma GCC unroll 4
+            for (int i = 0; i < 4; ++i) {
+                const __m256i w = word(words, 48 + i, h);
+#pragma GCC unroll 4
+                for (int j = 0; j < 4; ++j) {
+                    sc[4 * i + j] = both_halves(byte_s(w, j));
+                }
+            }
+            __m256i isum[T];
+            for (std::size_t t = 0; t < T; ++t) {
+                // -32 * sum_s sc_s * bsum_s: scales and bsums of sub-blocks s, s + 1 in pairs.
+                __m256i offset = _mm256_setzero_si256();
+                for (int s = 0; s < 16; s += 2) {
+                    const __m256i sc_pair =
+                        _mm256_or_si256(_mm256_and_si256(sc[s], _mm256_set1_epi32(0xFFFF)),
+                                        _mm256_slli_epi32(sc[s + 1], 16));
+                    const std::int32_t bsum_pair = int16_pair(xb[t]->bsums[s], xb[t]->bsums[s + 1]);
+                    offset = _mm256_add_epi32(
+                        offset, _mm256_madd_epi16(sc_pair, _mm256_set1_epi32(bsum_pair)));
+                }
+                isum[t] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(offset, 5));
+            }
+#pragma GCC unroll 2
+            for (int hb = 0; hb < 2; ++hb) {
+#pragma GCC unroll 4
+                for (int j = 0; j < 4; ++j) {
+#pragma GCC unroll 4
+                    for (int gp = 0; gp < 4; ++gp) {  // word pairs g = 2gp, 2gp + 1
+                        __m256i q[2];
+                        for (int i = 0; i < 2; ++i) {
+                            const int g = 2 * gp + i;
+                            q[i] =
+                                levels(word(words, 16 * hb + g, h), word(words, 16 * hb + 8 + g, h),
+                                       word(words, 32 + 8 * hb + g, h), j);
+                        }
+                        const __m256i scale = sc[8 * hb + 2 * j + gp / 2];
+                        for (std::size_t t = 0; t < T; ++t) {
+                            const std::int8_t* xq = xb[t]->qs + 128 * hb + 32 * j + 8 * gp;
+                            const __m256i pairs =
+                                _mm256_add_epi16(_mm256_maddubs_epi16(q[0], broadcast4(xq)),
+                                                 _mm256_maddubs_epi16(q[1], broadcast4(xq + 4)));
+                            isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(pairs, scale));
+                        }
+                    }
+                }
+            }
+            const __m256 d = halves8(pb, h);
+            for (std::size_t t = 0; t < T; ++t) {
+                acc[t][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[t]),
+                                            _mm256_mul_ps(d, _mm256_set1_ps(xb[t]->d)), acc[t][h]);
+            }
+        }
+    }
+};
+
+// ---- the loops ----
 
 // T tokens against blocks [b0, b0 + n_blocks) of one panel, whose panel blocks start at
-// `chunk` (block b0's): y[t][0..n_valid) = (or +=) the row sums.
-template <typename W, std::size_t T>
+// `chunk` (block b0's): y[t][0..n_valid) = (or +=) the row sums. x: the tokens' activation
+// rows, x_row_bytes apart; sums: their Q8_0BlockSums (Q8_0 activations only).
+template <typename W, std::size_t T, bool kPrefetch>
 void panel_tokens(const std::uint8_t* chunk,
                   std::int64_t b0,
                   std::int64_t n_blocks,
@@ -204,46 +488,56 @@ void panel_tokens(const std::uint8_t* chunk,
     }
     for (std::int64_t b = b0; b < b0 + n_blocks; ++b) {
         const std::uint8_t* pb = chunk + static_cast<std::size_t>(b - b0) * W::kPanelBlock;
-        const std::int8_t* xq[T];
-        std::int32_t x_sum[T];
-        for (std::size_t t = 0; t < T; ++t) {
-            const auto* row = reinterpret_cast<const BlockQ8_0*>(x + t * x_row_bytes);
-            xq[t] = row[b].qs;
-            x_sum[t] = sums[static_cast<std::int64_t>(t) * sums_stride + b].sum;
-        }
-        __m256i isum[T][kHalves];
-        W::template block_sums<T>(pb, xq, x_sum, isum);
-        for (std::size_t h = 0; h < kHalves; ++h) {
-            const __m256 wd = scales8(pb, h);
-            for (std::size_t t = 0; t < T; ++t) {
-                acc[t][h] = add_block(acc[t][h], isum[t][h], wd,
-                                      sums[static_cast<std::int64_t>(t) * sums_stride + b].d);
+        if constexpr (kPrefetch) {
+            // One token reads each weight once: a sequential stream, prefetched
+            // non-temporally as in the AVX-512 packed kernels.
+            for (std::size_t i = 0; i < W::kPanelBlock; i += 64) {
+                _mm_prefetch(reinterpret_cast<const char*>(pb + kPrefetchBytes + i), _MM_HINT_NTA);
             }
         }
+        TokenBlock blocks[T];
+        for (std::size_t t = 0; t < T; ++t) {
+            blocks[t].x = x + t * x_row_bytes + static_cast<std::size_t>(b) * W::kActBytes;
+            blocks[t].sum =
+                sums == nullptr ? nullptr : sums + static_cast<std::int64_t>(t) * sums_stride + b;
+        }
+        W::template accumulate<T>(pb, blocks, acc);
     }
     for (std::size_t t = 0; t < T; ++t) {
         float* out = y + static_cast<std::int64_t>(t) * y_stride;
-        if (n_valid == kPackRows) {
-            for (std::size_t h = 0; h < kHalves; ++h) {
-                float* half = out + static_cast<std::int64_t>(h) * kHalfRows;
-                __m256 v = acc[t][h];
-                if (is_accumulating) {
-                    v = _mm256_add_ps(v, _mm256_loadu_ps(half));
-                }
-                _mm256_storeu_ps(half, v);
-            }
-            continue;
-        }
-        alignas(32) float sums16[kPackRows];
-        _mm256_store_ps(sums16, acc[t][0]);
-        _mm256_store_ps(sums16 + kHalfRows, acc[t][1]);
+        alignas(32) float row_sums[kPackRows];
+        _mm256_store_ps(row_sums, acc[t][0]);
+        _mm256_store_ps(row_sums + kHalfRows, acc[t][1]);
         for (std::int64_t r = 0; r < n_valid; ++r) {
-            out[r] = is_accumulating ? out[r] + sums16[r] : sums16[r];
+            out[r] = is_accumulating ? out[r] + row_sums[r] : row_sums[r];
         }
     }
 }
 
-// Every token against one chunk of a panel (n_valid rows), kMicroTokens at a time.
+template <typename W>
+void one_token(const void* panels,
+               std::size_t w_row_bytes,
+               std::int64_t n_panels,
+               const void* x,
+               const Q8_0BlockSum* x_sums,
+               float* y,
+               std::int64_t n) {
+    const auto* base = static_cast<const std::uint8_t*>(panels);
+    for (std::int64_t p = 0; p < n_panels; ++p) {
+        panel_tokens<W, 1, true>(base + static_cast<std::size_t>(p) * kPackRows * w_row_bytes, 0,
+                                 n / W::kBlockValues, static_cast<const std::uint8_t*>(x), 0,
+                                 x_sums, 0, y + p * kPackRows, 0, kPackRows, false);
+    }
+}
+
+// Blocks per chunk: at least one, else as many as fit kChunkBytes.
+template <typename W>
+constexpr std::int64_t chunk_blocks() {
+    return W::kPanelBlock >= kChunkBytes ? 1
+                                         : static_cast<std::int64_t>(kChunkBytes / W::kPanelBlock);
+}
+
+// Every token against one chunk of a panel, kMicroTokens at a time.
 template <typename W>
 void chunk_products(const std::uint8_t* chunk,
                     std::int64_t b0,
@@ -256,21 +550,24 @@ void chunk_products(const std::uint8_t* chunk,
                     float* y,
                     std::int64_t y_stride,
                     std::int64_t n_valid) {
+    const auto sums_at = [&](std::int64_t t) {
+        return x_sums == nullptr ? nullptr : x_sums + t * x_sums_stride;
+    };
     std::int64_t t = 0;
     for (; t + kMicroTokens <= n_tokens; t += kMicroTokens) {
-        panel_tokens<W, kMicroTokens>(
+        panel_tokens<W, kMicroTokens, false>(
             chunk, b0, n_blocks, x + static_cast<std::size_t>(t) * x_row_bytes, x_row_bytes,
-            x_sums + t * x_sums_stride, x_sums_stride, y + t * y_stride, y_stride, n_valid, b0 > 0);
+            sums_at(t), x_sums_stride, y + t * y_stride, y_stride, n_valid, b0 > 0);
     }
     for (; t < n_tokens; ++t) {
-        panel_tokens<W, 1>(chunk, b0, n_blocks, x + static_cast<std::size_t>(t) * x_row_bytes,
-                           x_row_bytes, x_sums + t * x_sums_stride, x_sums_stride, y + t * y_stride,
-                           y_stride, n_valid, b0 > 0);
+        panel_tokens<W, 1, false>(
+            chunk, b0, n_blocks, x + static_cast<std::size_t>(t) * x_row_bytes, x_row_bytes,
+            sums_at(t), x_sums_stride, y + t * y_stride, y_stride, n_valid, b0 > 0);
     }
 }
 
 // Many tokens against packed panels (n_rows a multiple of kPackRows): per panel, a chunk of
-// kChunkBlocks blocks (L1-sized) meets every token before the next chunk.
+// blocks meets every token before the next chunk.
 template <typename W>
 void packed_panel(const void* w,
                   std::size_t w_row_bytes,
@@ -283,12 +580,13 @@ void packed_panel(const void* w,
                   float* y,
                   std::int64_t y_stride,
                   std::int64_t n) {
+    constexpr std::int64_t kChunk = chunk_blocks<W>();
     const auto* base = static_cast<const std::uint8_t*>(w);
-    const std::int64_t n_blocks = n / kQk32;
+    const std::int64_t n_blocks = n / W::kBlockValues;
     for (std::int64_t r0 = 0; r0 < n_rows; r0 += kPackRows) {
         const std::uint8_t* panel = base + static_cast<std::size_t>(r0) * w_row_bytes;
-        for (std::int64_t b0 = 0; b0 < n_blocks; b0 += kChunkBlocks) {
-            const std::int64_t nb = n_blocks - b0 < kChunkBlocks ? n_blocks - b0 : kChunkBlocks;
+        for (std::int64_t b0 = 0; b0 < n_blocks; b0 += kChunk) {
+            const std::int64_t nb = n_blocks - b0 < kChunk ? n_blocks - b0 : kChunk;
             chunk_products<W>(panel + static_cast<std::size_t>(b0) * W::kPanelBlock, b0, nb,
                               static_cast<const std::uint8_t*>(x), x_row_bytes, x_sums,
                               x_sums_stride, n_tokens, y + r0, y_stride, kPackRows);
@@ -296,9 +594,8 @@ void packed_panel(const void* w,
     }
 }
 
-// The same over rows in the file's layout (any n_rows): each chunk of up to 16 rows is first
-// copied into the packed layout (missing rows as zero blocks), so both layouts give the same
-// sums, bit for bit.
+// The same over rows in the file's layout (any n_rows): each chunk of up to 16 rows is laid
+// out as panel blocks first.
 template <typename W>
 void file_panel(const void* w,
                 std::size_t w_row_bytes,
@@ -311,33 +608,16 @@ void file_panel(const void* w,
                 float* y,
                 std::int64_t y_stride,
                 std::int64_t n) {
-    using Block = typename W::Block;
-    constexpr std::size_t kWordsBytes = sizeof(Block) - 2;  // the levels after the fp16 d
-    static_assert(kWordsBytes == 4 * static_cast<std::size_t>(W::kWords));
-    alignas(32) std::uint8_t chunk[kChunkBlocks * W::kPanelBlock];
+    constexpr std::int64_t kChunk = chunk_blocks<W>();
+    alignas(32) std::uint8_t chunk[static_cast<std::size_t>(kChunk) * W::kPanelBlock];
     const auto* base = static_cast<const std::uint8_t*>(w);
-    const std::int64_t n_blocks = n / kQk32;
+    const std::int64_t n_blocks = n / W::kBlockValues;
     for (std::int64_t r0 = 0; r0 < n_rows; r0 += kPackRows) {
         const std::int64_t n_valid = n_rows - r0 < kPackRows ? n_rows - r0 : kPackRows;
-        for (std::int64_t b0 = 0; b0 < n_blocks; b0 += kChunkBlocks) {
-            const std::int64_t nb = n_blocks - b0 < kChunkBlocks ? n_blocks - b0 : kChunkBlocks;
-            if (n_valid < kPackRows) {
-                std::memset(chunk, 0, static_cast<std::size_t>(nb) * W::kPanelBlock);
-            }
-            for (std::int64_t r = 0; r < n_valid; ++r) {
-                const auto* row = reinterpret_cast<const Block*>(
-                    base + static_cast<std::size_t>(r0 + r) * w_row_bytes);
-                for (std::int64_t b = 0; b < nb; ++b) {
-                    std::uint8_t* pb = chunk + static_cast<std::size_t>(b) * W::kPanelBlock;
-                    const Block& block = row[b0 + b];
-                    std::memcpy(pb + 2 * r, &block.d, 2);
-                    for (int k = 0; k < W::kWords; ++k) {
-                        std::memcpy(pb + kHalvesBytes + static_cast<std::size_t>(k) * kWordBytes +
-                                        4 * static_cast<std::size_t>(r),
-                                    block.qs + 4 * k, 4);
-                    }
-                }
-            }
+        for (std::int64_t b0 = 0; b0 < n_blocks; b0 += kChunk) {
+            const std::int64_t nb = n_blocks - b0 < kChunk ? n_blocks - b0 : kChunk;
+            pack_panel_blocks(W::kType, base + static_cast<std::size_t>(r0) * w_row_bytes,
+                              w_row_bytes, n_valid, b0, nb, chunk);
             chunk_products<W>(chunk, b0, nb, static_cast<const std::uint8_t*>(x), x_row_bytes,
                               x_sums, x_sums_stride, n_tokens, y + r0, y_stride, n_valid);
         }
@@ -345,9 +625,9 @@ void file_panel(const void* w,
 }
 
 template <typename W>
-void set_packed(KernelSet& set, TensorType type) {
-    TypeKernels& entry = set.by_type[static_cast<std::size_t>(type)];
-    entry.vec_dot_packed = packed_one_token<W>;
+void set_kernels(KernelSet& set) {
+    TypeKernels& entry = set.by_type[static_cast<std::size_t>(W::kType)];
+    entry.vec_dot_packed = one_token<W>;
     entry.vec_dot_panel_packed = packed_panel<W>;
     entry.vec_dot_panel = file_panel<W>;
 }
@@ -355,8 +635,11 @@ void set_packed(KernelSet& set, TensorType type) {
 }  // namespace
 
 void fill_avx2_packed_kernels(KernelSet& set) {
-    set_packed<Q4_0Packed>(set, TensorType::kQ4_0);
-    set_packed<Q8_0Packed>(set, TensorType::kQ8_0);
+    set_kernels<Q4_0Kernel>(set);
+    set_kernels<Q5_0Kernel>(set);
+    set_kernels<Q8_0Kernel>(set);
+    set_kernels<Q4_KKernel>(set);
+    set_kernels<Q6_KKernel>(set);
 }
 
 }  // namespace lore::kernels::x86
