@@ -1,6 +1,7 @@
 // AVX2 + FMA + F16C kernels of the plain float types F32, F16, BF16: dot products with f32
-// activations (which are also their vec_dot), dequantize (conversion to f32) and, for F16,
-// quantize (conversion from f32: the session's KV cache). Rows of any
+// activations (which are also their vec_dot), panels for prompt batches (vec_dot_panel),
+// dequantize (conversion to f32) and, for F16, quantize (conversion from f32: the session's
+// KV cache). Rows of any
 // length: a scalar tail handles n % 8. Compiled with -mavx2 -mfma -mf16c; only reached
 // through dispatch.cpp after CPUID. Everything here has internal linkage and avoids shared
 // inline helpers, so no AVX2 copy of an inline function can be picked by the linker for
@@ -130,21 +131,194 @@ void dequantize_bf16(const void* src, float* dst, std::int64_t n) {
     }
 }
 
+// ---- vec_dot_panel: prompt batches against float weights ----
+//
+// One dot per (row, token) converts and loads every weight once per token. Here 16 rows are
+// re-laid per chunk of kFloatChunk columns as columns of 16 f32 (two vectors, lane = row,
+// 16 KB: in L1), and every token of a micro-tile broadcasts its value of a column into two
+// FMAs: 12 accumulators, two columns and a broadcast, 15 of the 16 registers. The sum of a
+// (row, token) runs over the columns in order, chunk after chunk, whatever the shape of the
+// call, so results do not depend on how a matrix is split.
+constexpr std::int64_t kFloatChunk = 256;
+constexpr std::int64_t kPanelRows = 16;
+constexpr std::int64_t kFloatMicroTokens = 6;
+
+struct FloatPanel {
+    __m256 cols[kFloatChunk][2];  // rows 0-7, rows 8-15
+};
+
+// Columns c0 .. c0 + count - 1 (count <= 8) of one row as f32, zero past count.
+template <typename Weight, __m256 (*kLoad8)(const Weight*), float (*kScalar)(Weight)>
+__m256 load_columns(const std::uint8_t* row, std::int64_t c0, std::int64_t count) {
+    const auto* w = reinterpret_cast<const Weight*>(row) + c0;
+    if (count == 8) {
+        return kLoad8(w);
+    }
+    alignas(32) float part[8] = {};
+    for (std::int64_t j = 0; j < count; ++j) {
+        part[j] = kScalar(w[j]);
+    }
+    return _mm256_load_ps(part);
+}
+
+// r[k] holds 8 columns of row k; writes column j of the 8 rows (lane = row) to out[j].
+inline void transpose8(const __m256 (&r)[8], __m256* out, std::size_t out_stride) {
+    const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]);
+    const __m256 t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]);
+    const __m256 t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]);
+    const __m256 t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]);
+    const __m256 t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44);
+    const __m256 u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44);
+    const __m256 u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44);
+    const __m256 u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44);
+    const __m256 u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    out[0 * out_stride] = _mm256_permute2f128_ps(u0, u4, 0x20);
+    out[1 * out_stride] = _mm256_permute2f128_ps(u1, u5, 0x20);
+    out[2 * out_stride] = _mm256_permute2f128_ps(u2, u6, 0x20);
+    out[3 * out_stride] = _mm256_permute2f128_ps(u3, u7, 0x20);
+    out[4 * out_stride] = _mm256_permute2f128_ps(u0, u4, 0x31);
+    out[5 * out_stride] = _mm256_permute2f128_ps(u1, u5, 0x31);
+    out[6 * out_stride] = _mm256_permute2f128_ps(u2, u6, 0x31);
+    out[7 * out_stride] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
+// Columns [c0, c0 + n_cols) of rows 0 .. n_rows - 1 (at most 16) into `panel`; rows past
+// n_rows are zero. Columns past n_cols within the last group of 8 are written as zeros.
+template <typename Weight, __m256 (*kLoad8)(const Weight*), float (*kScalar)(Weight)>
+void fill_float_panel(const std::uint8_t* w,
+                      std::size_t w_row_bytes,
+                      std::int64_t n_rows,
+                      std::int64_t c0,
+                      std::int64_t n_cols,
+                      FloatPanel* panel) {
+    for (std::int64_t c = 0; c < n_cols; c += 8) {
+        const std::int64_t count = n_cols - c < 8 ? n_cols - c : 8;
+        for (std::int64_t half = 0; half < 2; ++half) {
+            __m256 rows[8];
+            for (std::int64_t k = 0; k < 8; ++k) {
+                const std::int64_t r = 8 * half + k;
+                rows[k] = r < n_rows
+                              ? load_columns<Weight, kLoad8, kScalar>(
+                                    w + static_cast<std::size_t>(r) * w_row_bytes, c0 + c, count)
+                              : _mm256_setzero_ps();
+            }
+            transpose8(rows, &panel->cols[c][half], 2);
+        }
+    }
+}
+
+// T tokens (f32 rows, x_stride apart) against a panel's n_cols columns:
+// y[t][0..n_valid) = (or +=) the row sums.
+template <std::size_t T>
+void float_panel_tokens(const FloatPanel& panel,
+                        std::int64_t n_cols,
+                        const float* x,
+                        std::int64_t x_stride,
+                        float* y,
+                        std::int64_t y_stride,
+                        std::int64_t n_valid,
+                        bool is_accumulating) {
+    __m256 acc[T][2];
+#pragma GCC unroll 6
+    for (std::size_t t = 0; t < T; ++t) {
+        acc[t][0] = _mm256_setzero_ps();
+        acc[t][1] = _mm256_setzero_ps();
+    }
+    for (std::int64_t c = 0; c < n_cols; ++c) {
+        const __m256 w0 = panel.cols[c][0];
+        const __m256 w1 = panel.cols[c][1];
+#pragma GCC unroll 6
+        for (std::size_t t = 0; t < T; ++t) {
+            const __m256 xv = _mm256_broadcast_ss(x + static_cast<std::int64_t>(t) * x_stride + c);
+            acc[t][0] = _mm256_fmadd_ps(w0, xv, acc[t][0]);
+            acc[t][1] = _mm256_fmadd_ps(w1, xv, acc[t][1]);
+        }
+    }
+#pragma GCC unroll 6
+    for (std::size_t t = 0; t < T; ++t) {
+        float* out = y + static_cast<std::int64_t>(t) * y_stride;
+        alignas(32) float sums[kPanelRows];
+        _mm256_store_ps(sums, acc[t][0]);
+        _mm256_store_ps(sums + 8, acc[t][1]);
+        for (std::int64_t r = 0; r < n_valid; ++r) {
+            out[r] = is_accumulating ? out[r] + sums[r] : sums[r];
+        }
+    }
+}
+
+using FloatTokensFn = void (*)(const FloatPanel&,
+                               std::int64_t,
+                               const float*,
+                               std::int64_t,
+                               float*,
+                               std::int64_t,
+                               std::int64_t,
+                               bool);
+
+constexpr FloatTokensFn kFloatTokens[kFloatMicroTokens] = {
+    float_panel_tokens<1>, float_panel_tokens<2>, float_panel_tokens<3>,
+    float_panel_tokens<4>, float_panel_tokens<5>, float_panel_tokens<6>,
+};
+
+// x: f32 activation rows (x_row_bytes a multiple of 4); x_sums unused.
+template <typename Weight, __m256 (*kLoad8)(const Weight*), float (*kScalar)(Weight)>
+void vec_dot_panel_float(const void* w,
+                         std::size_t w_row_bytes,
+                         std::int64_t n_rows,
+                         const void* x,
+                         std::size_t x_row_bytes,
+                         const Q8_0BlockSum* /*x_sums*/,
+                         std::int64_t /*x_sums_stride*/,
+                         std::int64_t n_tokens,
+                         float* y,
+                         std::int64_t y_stride,
+                         std::int64_t n) {
+    const auto* wbytes = static_cast<const std::uint8_t*>(w);
+    const auto* xf = static_cast<const float*>(x);
+    const auto x_stride = static_cast<std::int64_t>(x_row_bytes / sizeof(float));
+    FloatPanel panel;
+    for (std::int64_t r0 = 0; r0 < n_rows; r0 += kPanelRows) {
+        const std::int64_t n_valid = n_rows - r0 < kPanelRows ? n_rows - r0 : kPanelRows;
+        for (std::int64_t c0 = 0; c0 < n; c0 += kFloatChunk) {
+            const std::int64_t nc = n - c0 < kFloatChunk ? n - c0 : kFloatChunk;
+            fill_float_panel<Weight, kLoad8, kScalar>(
+                wbytes + static_cast<std::size_t>(r0) * w_row_bytes, w_row_bytes, n_valid, c0, nc,
+                &panel);
+            for (std::int64_t t = 0; t < n_tokens; t += kFloatMicroTokens) {
+                const std::int64_t nt =
+                    n_tokens - t < kFloatMicroTokens ? n_tokens - t : kFloatMicroTokens;
+                kFloatTokens[nt - 1](panel, nc, xf + t * x_stride + c0, x_stride,
+                                     y + t * y_stride + r0, y_stride, n_valid, c0 > 0);
+            }
+        }
+    }
+}
+
 }  // namespace
 
 void fill_avx2_float_kernels(KernelSet& set) {
     auto& f32 = set.by_type[static_cast<std::size_t>(TensorType::kF32)];
     f32.dot = dot_f32;
     f32.vec_dot = vec_dot_float<dot_f32>;
+    f32.vec_dot_panel = vec_dot_panel_float<float, load_f32x8, scalar_f32>;
     auto& f16 = set.by_type[static_cast<std::size_t>(TensorType::kF16)];
     f16.dequantize = dequantize_f16;
     f16.quantize = quantize_f16;
     f16.dot = dot_f16;
     f16.vec_dot = vec_dot_float<dot_f16>;
+    f16.vec_dot_panel = vec_dot_panel_float<std::uint16_t, load_half8, scalar_half>;
     auto& bf16 = set.by_type[static_cast<std::size_t>(TensorType::kBF16)];
     bf16.dequantize = dequantize_bf16;
     bf16.dot = dot_bf16;
     bf16.vec_dot = vec_dot_float<dot_bf16>;
+    bf16.vec_dot_panel = vec_dot_panel_float<std::uint16_t, load_bf16x8, scalar_bf16>;
 }
 
 }  // namespace lore::kernels::x86
