@@ -223,11 +223,13 @@ struct Q5_0Kernel {
             for (std::size_t t = 0; t < T; ++t) {
                 isum[t] = _mm256_set1_epi32(-16 * x[t].sum->sum);
             }
+#pragma GCC unroll 2
             for (int kp = 0; kp < 2; ++kp) {
                 __m256i s16[T];
                 for (std::size_t t = 0; t < T; ++t) {
                     s16[t] = _mm256_setzero_si256();
                 }
+#pragma GCC unroll 2
                 for (int k = 2 * kp; k < 2 * kp + 2; ++k) {
                     const __m256i w = word(words, 1 + k, h);
                     const __m256i lo =
@@ -428,6 +430,7 @@ struct Q6_KKernel {
                 }
                 isum[t] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(offset, 5));
             }
+#pragma GCC unroll 2
             for (int hb = 0; hb < 2; ++hb) {
 #pragma GCC unroll 4
                 for (int j = 0; j < 4; ++j) {
