@@ -71,6 +71,7 @@ KernelSets make_sets() {
         x86::fill_avx2_float_kernels(sets.avx2);
         x86::fill_avx2_quant_kernels(sets.avx2);
         x86::fill_avx2_packed_kernels(sets.avx2);
+        x86::fill_avx2_attention_kernels(sets.avx2);
     }
     if (sets.has_avx512) {
         sets.avx512 = sets.avx2;
