@@ -349,48 +349,78 @@ TEST(PanelTest, MatmulRowsF32PanelsMatchReferenceDot) {
 
 // Extreme levels through the panel: Q8_0 weights at -128 (as a file may hold it) and +127
 // against activations at +-127; the unsigned levels (q + 128) span 0..255.
-TEST(PanelTest, Q8_0PanelIsExactAtExtremeLevels) {
-    const KernelSet* set = kernels_for(Isa::kAvx512);
-    if (set == nullptr) {
-        GTEST_SKIP() << "no AVX-512 VNNI on this CPU";
-    }
+// Panel kernels against the reference vec_dot on weights whose levels are set by `level`
+// (row, value index) and activations of +-1 set by `sign` (token, column), quantized to
+// +-127: integer sums at the ends of their ranges must neither overflow nor saturate.
+template <typename Level, typename Sign>
+void expect_panels_exact(TensorType type, const Level& level, const Sign& sign) {
     const std::int64_t n_cols = 3 * 32;
     const std::int64_t n_rows = 18;
     const std::int64_t n_tokens = 9;
-    const std::size_t row_bytes = tensor_row_bytes(TensorType::kQ8_0, n_cols);
+    const std::size_t row_bytes = tensor_row_bytes(type, n_cols);
+    const std::size_t block_bytes = row_bytes / 3;
     std::vector<std::uint8_t> w(row_bytes * n_rows);
     for (std::int64_t r = 0; r < n_rows; ++r) {
         std::vector<float> ones(static_cast<std::size_t>(n_cols), 1.0f);
         std::uint8_t* row = w.data() + static_cast<std::size_t>(r) * row_bytes;
-        reference_kernels()[TensorType::kQ8_0].quantize(ones.data(), row, n_cols);
+        reference_kernels()[type].quantize(ones.data(), row, n_cols);
         for (std::int64_t b = 0; b < n_cols / 32; ++b) {
-            auto* qs = reinterpret_cast<std::int8_t*>(row + 34 * b + 2);
+            std::uint8_t* qs = row + block_bytes * static_cast<std::size_t>(b) + 2;
             for (int j = 0; j < 32; ++j) {
-                qs[j] = static_cast<std::int8_t>((r + j) % 2 == 0 ? -128 : 127);
+                if (type == TensorType::kQ8_0) {
+                    qs[j] = static_cast<std::uint8_t>(level(r, j));
+                } else if (j < 16) {  // Q4_0: byte j holds value j (low) and j + 16 (high)
+                    qs[j] = static_cast<std::uint8_t>(level(r, j) | (level(r, j + 16) << 4));
+                }
             }
         }
     }
     std::vector<float> x(static_cast<std::size_t>(n_tokens * n_cols));
-    for (std::size_t i = 0; i < x.size(); ++i) {
-        x[i] = (i % 3 == 0) ? -1.0f : 1.0f;
-    }
-    QuantizedActivations xq;
-    xq.quantize(TensorType::kQ8_0, x.data(), n_tokens, n_cols, *set);
-    std::vector<float> y(static_cast<std::size_t>(n_tokens * n_rows));
-
-    (*set)[TensorType::kQ8_0].vec_dot_panel(w.data(), row_bytes, n_rows, xq.row(0), xq.row_bytes(),
-                                            xq.block_sums(0), xq.block_sums_stride(), n_tokens,
-                                            y.data(), n_rows, n_cols);
-
     for (std::int64_t t = 0; t < n_tokens; ++t) {
-        for (std::int64_t r = 0; r < n_rows; ++r) {
-            const float want = reference_kernels()[TensorType::kQ8_0].vec_dot(
-                w.data() + static_cast<std::size_t>(r) * row_bytes, xq.row(t), n_cols);
-            EXPECT_NEAR(y[static_cast<std::size_t>(t * n_rows + r)], want,
-                        1e-6 * std::fabs(want) + 1e-6)
-                << "t " << t << " r " << r;
+        for (std::int64_t c = 0; c < n_cols; ++c) {
+            x[static_cast<std::size_t>(t * n_cols + c)] = sign(t, c);
         }
     }
+    for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+        const KernelSet* set = kernels_for(isa);
+        if (set == nullptr || (*set)[type].vec_dot_panel == nullptr) {
+            continue;
+        }
+        QuantizedActivations xq;
+        xq.quantize(type, x.data(), n_tokens, n_cols, *set);
+        std::vector<float> y(static_cast<std::size_t>(n_tokens * n_rows));
+
+        (*set)[type].vec_dot_panel(w.data(), row_bytes, n_rows, xq.row(0), xq.row_bytes(),
+                                   xq.block_sums(0), xq.block_sums_stride(), n_tokens, y.data(),
+                                   n_rows, n_cols);
+
+        for (std::int64_t t = 0; t < n_tokens; ++t) {
+            for (std::int64_t r = 0; r < n_rows; ++r) {
+                const float want = reference_kernels()[type].vec_dot(
+                    w.data() + static_cast<std::size_t>(r) * row_bytes, xq.row(t), n_cols);
+                EXPECT_NEAR(y[static_cast<std::size_t>(t * n_rows + r)], want,
+                            1e-6 * std::fabs(want) + 1e-6)
+                    << isa_name(isa) << " t " << t << " r " << r;
+            }
+        }
+    }
+}
+
+TEST(PanelTest, Q8_0PanelIsExactAtExtremeLevels) {
+    // Alternating -128 / 127, and every third row all -128 (AVX2's pairs of |q| = 128 against
+    // activations of one sign reach 2 * 128 * 127 = 32512 of int16's 32767).
+    expect_panels_exact(
+        TensorType::kQ8_0,
+        [](std::int64_t r, int j) { return r % 3 == 2 || (r + j) % 2 == 0 ? -128 : 127; },
+        [](std::int64_t t, std::int64_t c) { return t % 2 == 0 || c % 3 == 0 ? 1.0f : -1.0f; });
+}
+
+TEST(PanelTest, Q4_0PanelIsExactAtExtremeLevels) {
+    // Levels 15 (q = +7) or 0 (q = -8) against activations of one sign: AVX2 adds the eight
+    // pair sums of a block in int16, up to 8 * 2 * 15 * 127 = 30480.
+    expect_panels_exact(
+        TensorType::kQ4_0, [](std::int64_t r, int j) { return (r + j / 16) % 2 == 0 ? 15 : 0; },
+        [](std::int64_t t, std::int64_t c) { return t % 2 == 0 || c % 5 == 0 ? 1.0f : -1.0f; });
 }
 
 }  // namespace

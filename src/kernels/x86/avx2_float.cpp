@@ -1,5 +1,6 @@
 // AVX2 + FMA + F16C kernels of the plain float types F32, F16, BF16: dot products with f32
-// activations (which are also their vec_dot), panels for prompt batches (vec_dot_panel),
+// activations (which are also their vec_dot), tiles for a few tokens (vec_dot_tile) and
+// panels for prompt batches (vec_dot_panel),
 // dequantize (conversion to f32) and, for F16, quantize (conversion from f32: the session's
 // KV cache). Rows of any
 // length: a scalar tail handles n % 8. Compiled with -mavx2 -mfma -mf16c; only reached
@@ -128,6 +129,113 @@ void dequantize_bf16(const void* src, float* dst, std::int64_t n) {
     }
     for (; i < n; ++i) {
         dst[i] = scalar_bf16(h[i]);
+    }
+}
+
+// ---- vec_dot_tile: a few tokens against float rows (attention over the KV cache) ----
+//
+// One token streams each row (dot_generic, as vec_dot does). From two tokens on, micro-tiles
+// of up to 3 rows x 3 tokens share each loaded chunk of a row and of a token (9
+// accumulators, 3 rows and a token: 13 of the 16 registers). A (row, token) sums 8 lanes
+// over the row in order, a scalar tail, then the lanes: the same whatever the tile's shape,
+// so results do not depend on how rows and tokens are split between calls or threads.
+constexpr std::int64_t kTileRows = 3;
+constexpr std::int64_t kTileTokens = 3;
+
+template <typename Weight,
+          __m256 (*kLoad8)(const Weight*),
+          float (*kScalar)(Weight),
+          std::size_t R,
+          std::size_t T>
+void float_tile(const std::uint8_t* w,
+                std::size_t w_row_bytes,
+                const std::uint8_t* x,
+                std::size_t x_row_bytes,
+                float* y,
+                std::int64_t y_stride,
+                std::int64_t n) {
+    const Weight* rows[R];
+    const float* tokens[T];
+    for (std::size_t r = 0; r < R; ++r) {
+        rows[r] = reinterpret_cast<const Weight*>(w + r * w_row_bytes);
+    }
+    for (std::size_t t = 0; t < T; ++t) {
+        tokens[t] = reinterpret_cast<const float*>(x + t * x_row_bytes);
+    }
+    __m256 acc[R][T];
+    for (std::size_t r = 0; r < R; ++r) {
+        for (std::size_t t = 0; t < T; ++t) {
+            acc[r][t] = _mm256_setzero_ps();
+        }
+    }
+    std::int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 wv[R];
+        for (std::size_t r = 0; r < R; ++r) {
+            wv[r] = kLoad8(rows[r] + i);
+        }
+        for (std::size_t t = 0; t < T; ++t) {
+            const __m256 xv = _mm256_loadu_ps(tokens[t] + i);
+            for (std::size_t r = 0; r < R; ++r) {
+                acc[r][t] = _mm256_fmadd_ps(wv[r], xv, acc[r][t]);
+            }
+        }
+    }
+    for (std::size_t r = 0; r < R; ++r) {
+        for (std::size_t t = 0; t < T; ++t) {
+            float tail = 0.0f;
+            for (std::int64_t j = i; j < n; ++j) {
+                tail += kScalar(rows[r][j]) * tokens[t][j];
+            }
+            y[static_cast<std::int64_t>(t) * y_stride + static_cast<std::int64_t>(r)] =
+                hsum(acc[r][t]) + tail;
+        }
+    }
+}
+
+using FloatTileFn = void (*)(const std::uint8_t*,
+                             std::size_t,
+                             const std::uint8_t*,
+                             std::size_t,
+                             float*,
+                             std::int64_t,
+                             std::int64_t);
+
+template <typename Weight, __m256 (*kLoad8)(const Weight*), float (*kScalar)(Weight), DotFn kDot>
+void vec_dot_tile_float(const void* w,
+                        std::size_t w_row_bytes,
+                        std::int64_t n_rows,
+                        const void* x,
+                        std::size_t x_row_bytes,
+                        std::int64_t n_tokens,
+                        float* y,
+                        std::int64_t y_stride,
+                        std::int64_t n) {
+    const auto* wbytes = static_cast<const std::uint8_t*>(w);
+    const auto* xbytes = static_cast<const std::uint8_t*>(x);
+    static constexpr FloatTileFn kFns[kTileRows][kTileTokens] = {
+        {float_tile<Weight, kLoad8, kScalar, 1, 1>, float_tile<Weight, kLoad8, kScalar, 1, 2>,
+         float_tile<Weight, kLoad8, kScalar, 1, 3>},
+        {float_tile<Weight, kLoad8, kScalar, 2, 1>, float_tile<Weight, kLoad8, kScalar, 2, 2>,
+         float_tile<Weight, kLoad8, kScalar, 2, 3>},
+        {float_tile<Weight, kLoad8, kScalar, 3, 1>, float_tile<Weight, kLoad8, kScalar, 3, 2>,
+         float_tile<Weight, kLoad8, kScalar, 3, 3>},
+    };
+    if (n_tokens == 1) {
+        for (std::int64_t r = 0; r < n_rows; ++r) {
+            y[r] = kDot(wbytes + static_cast<std::size_t>(r) * w_row_bytes,
+                        static_cast<const float*>(x), n);
+        }
+        return;
+    }
+    for (std::int64_t r = 0; r < n_rows; r += kTileRows) {
+        const std::int64_t nr = n_rows - r < kTileRows ? n_rows - r : kTileRows;
+        for (std::int64_t t = 0; t < n_tokens; t += kTileTokens) {
+            const std::int64_t nt = n_tokens - t < kTileTokens ? n_tokens - t : kTileTokens;
+            kFns[nr - 1][nt - 1](wbytes + static_cast<std::size_t>(r) * w_row_bytes, w_row_bytes,
+                                 xbytes + static_cast<std::size_t>(t) * x_row_bytes, x_row_bytes,
+                                 y + t * y_stride + r, y_stride, n);
+        }
     }
 }
 
@@ -308,17 +416,20 @@ void fill_avx2_float_kernels(KernelSet& set) {
     f32.dot = dot_f32;
     f32.vec_dot = vec_dot_float<dot_f32>;
     f32.vec_dot_panel = vec_dot_panel_float<float, load_f32x8, scalar_f32>;
+    f32.vec_dot_tile = vec_dot_tile_float<float, load_f32x8, scalar_f32, dot_f32>;
     auto& f16 = set.by_type[static_cast<std::size_t>(TensorType::kF16)];
     f16.dequantize = dequantize_f16;
     f16.quantize = quantize_f16;
     f16.dot = dot_f16;
     f16.vec_dot = vec_dot_float<dot_f16>;
     f16.vec_dot_panel = vec_dot_panel_float<std::uint16_t, load_half8, scalar_half>;
+    f16.vec_dot_tile = vec_dot_tile_float<std::uint16_t, load_half8, scalar_half, dot_f16>;
     auto& bf16 = set.by_type[static_cast<std::size_t>(TensorType::kBF16)];
     bf16.dequantize = dequantize_bf16;
     bf16.dot = dot_bf16;
     bf16.vec_dot = vec_dot_float<dot_bf16>;
     bf16.vec_dot_panel = vec_dot_panel_float<std::uint16_t, load_bf16x8, scalar_bf16>;
+    bf16.vec_dot_tile = vec_dot_tile_float<std::uint16_t, load_bf16x8, scalar_bf16, dot_bf16>;
 }
 
 }  // namespace lore::kernels::x86
