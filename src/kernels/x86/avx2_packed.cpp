@@ -1,5 +1,5 @@
 // AVX2 kernels over packed weights (kernels.h, "Packed weights"; packed.cpp) for Q4_0, Q5_0,
-// Q8_0, Q4_K and Q6_K: vec_dot_packed (one token), vec_dot_panel_packed (prompt batches), and
+// Q8_0, Q4_K, Q5_K and Q6_K: vec_dot_packed (one token), vec_dot_panel_packed (prompt batches), and
 // vec_dot_panel, which lays rows of the file's layout out as panel blocks a chunk at a time
 // (pack_panel_blocks) and runs the same code, so both layouts give the same sums bit for bit.
 //
@@ -15,6 +15,7 @@
 //   - Q8_0 (signed levels, |q| times the activations with q's sign): up to 2 * 128 * 127 =
 //     32512, so each word meets pmaddwd on its own;
 //   - Q4_K (levels 0..15): the 8 words of a 32-value sub-block add up in int16, as Q4_0;
+//     Q5_K (0..31): four words at a time;
 //   - Q6_K (levels 0..63, offset 32): up to 2 * 63 * 127 = 16002, so two words at a time.
 // Offsets and mins are removed exactly in integers, from the activation sums. Every int32
 // sum is exact and the f32 steps are the AVX-512 packed kernels' own, so the two sets give
@@ -267,19 +268,27 @@ struct Q5_0Kernel {
 // Per super-block and row: d * sum_j sc_j * dot_j - dmin * sum_j m_j * xsum_j, where xsum_j
 // is the sum of sub-block j's activations; times the activations' d. The halves of rows are
 // done one after the other (the 16 registers do not hold both).
-struct Q4_KKernel {
-    static constexpr TensorType kType = TensorType::kQ4_K;
+//
+// Q5_K: the same, with words 3-10 holding qh (bit 2c of byte j: the fifth bit of value
+// 64c + j, bit 2c + 1 that of value 64c + 32 + j) and qs moved to words 11-42. Its levels
+// reach 31, so pair sums (<= 2 * 31 * 127 = 7874) add up in int16 four words at a time.
+template <bool kFiveBit, typename Block>
+struct ScaleMinKernel {
+    static constexpr TensorType kType = kFiveBit ? TensorType::kQ5_K : TensorType::kQ4_K;
     static constexpr std::int64_t kBlockValues = kQkK;
     static constexpr std::size_t kActBytes = sizeof(BlockQ8_K);
-    static constexpr std::size_t kPanelBlock = kPackRows * sizeof(BlockQ4_K);
+    static constexpr std::size_t kPanelBlock = kPackRows * sizeof(Block);
+    static constexpr int kWordsPerSum = kFiveBit ? 4 : 8;
 
     template <std::size_t T>
     static void accumulate(const std::uint8_t* pb,
                            const TokenBlock (&x)[T],
                            __m256 (&acc)[T][kHalves]) {
         const std::uint8_t* words = pb + 64;
-        const std::uint8_t* qs = words + 3 * 64;
+        const std::uint8_t* qh = words + 3 * 64;
+        const std::uint8_t* qs = words + (kFiveBit ? 11 : 3) * 64;
         const __m256i low4 = _mm256_set1_epi8(15);
+        const __m256i low1 = _mm256_set1_epi8(1);
         const __m256i low6 = _mm256_set1_epi8(0x3f);
         const __m256i low2 = _mm256_set1_epi8(3);
         const __m256i low_words = _mm256_set1_epi32(0x00FF00FF);
@@ -310,33 +319,46 @@ struct Q4_KKernel {
             }
 #pragma GCC unroll 4
             for (int c = 0; c < 4; ++c) {
-                __m256i dot_lo[T];
-                __m256i dot_hi[T];
-                for (std::size_t t = 0; t < T; ++t) {
-                    dot_lo[t] = _mm256_setzero_si256();
-                    dot_hi[t] = _mm256_setzero_si256();
-                }
-#pragma GCC unroll 8
-                for (int g = 0; g < 8; ++g) {
-                    const __m256i w = word(qs, 8 * c + g, h);
-                    const __m256i lo = _mm256_and_si256(w, low4);
-                    const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(w, 4), low4);
-                    for (std::size_t t = 0; t < T; ++t) {
-                        const std::int8_t* xq = xb[t]->qs + 64 * c + 4 * g;
-                        dot_lo[t] =
-                            _mm256_add_epi16(dot_lo[t], _mm256_maddubs_epi16(lo, broadcast4(xq)));
-                        dot_hi[t] = _mm256_add_epi16(dot_hi[t],
-                                                     _mm256_maddubs_epi16(hi, broadcast4(xq + 32)));
-                    }
-                }
                 // Scales of sub-blocks 2c and 2c + 1: bytes 2c % 4 and (2c + 1) % 4 of sc_lo
                 // (c < 2) or sc_hi.
                 const __m256i sc = c < 2 ? sc_lo : sc_hi;
                 const __m256i sc_even = both_halves(byte_u(sc, (2 * c) % 4));
                 const __m256i sc_odd = both_halves(byte_u(sc, (2 * c + 1) % 4));
-                for (std::size_t t = 0; t < T; ++t) {
-                    isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(dot_lo[t], sc_even));
-                    isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(dot_hi[t], sc_odd));
+#pragma GCC unroll 2
+                for (int g0 = 0; g0 < 8; g0 += kWordsPerSum) {
+                    __m256i dot_lo[T];
+                    __m256i dot_hi[T];
+                    for (std::size_t t = 0; t < T; ++t) {
+                        dot_lo[t] = _mm256_setzero_si256();
+                        dot_hi[t] = _mm256_setzero_si256();
+                    }
+#pragma GCC unroll 8
+                    for (int g = g0; g < g0 + kWordsPerSum; ++g) {
+                        const __m256i w = word(qs, 8 * c + g, h);
+                        __m256i lo = _mm256_and_si256(w, low4);
+                        __m256i hi = _mm256_and_si256(_mm256_srli_epi16(w, 4), low4);
+                        if constexpr (kFiveBit) {
+                            const __m256i bits = word(qh, g, h);
+                            lo = _mm256_or_si256(
+                                lo, _mm256_slli_epi32(
+                                        _mm256_and_si256(_mm256_srli_epi32(bits, 2 * c), low1), 4));
+                            hi = _mm256_or_si256(
+                                hi,
+                                _mm256_slli_epi32(
+                                    _mm256_and_si256(_mm256_srli_epi32(bits, 2 * c + 1), low1), 4));
+                        }
+                        for (std::size_t t = 0; t < T; ++t) {
+                            const std::int8_t* xq = xb[t]->qs + 64 * c + 4 * g;
+                            dot_lo[t] = _mm256_add_epi16(dot_lo[t],
+                                                         _mm256_maddubs_epi16(lo, broadcast4(xq)));
+                            dot_hi[t] = _mm256_add_epi16(
+                                dot_hi[t], _mm256_maddubs_epi16(hi, broadcast4(xq + 32)));
+                        }
+                    }
+                    for (std::size_t t = 0; t < T; ++t) {
+                        isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(dot_lo[t], sc_even));
+                        isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(dot_hi[t], sc_odd));
+                    }
                 }
             }
             const __m256i m_lo = _mm256_and_si256(w1, low6);
@@ -638,7 +660,8 @@ void fill_avx2_packed_kernels(KernelSet& set) {
     set_kernels<Q4_0Kernel>(set);
     set_kernels<Q5_0Kernel>(set);
     set_kernels<Q8_0Kernel>(set);
-    set_kernels<Q4_KKernel>(set);
+    set_kernels<ScaleMinKernel<false, BlockQ4_K>>(set);
+    set_kernels<ScaleMinKernel<true, BlockQ5_K>>(set);
     set_kernels<Q6_KKernel>(set);
 }
 
