@@ -1,7 +1,8 @@
-// AVX2 kernels over packed weights (kernels.h, "Packed weights"; packed.cpp) for Q4_0, Q5_0,
-// Q8_0, Q4_K, Q5_K and Q6_K: vec_dot_packed (one token), vec_dot_panel_packed (prompt batches), and
-// vec_dot_panel, which lays rows of the file's layout out as panel blocks a chunk at a time
-// (pack_panel_blocks) and runs the same code, so both layouts give the same sums bit for bit.
+// AVX2 kernels over packed weights (kernels.h, "Packed weights"; packed.cpp) for every type
+// with a packed layout (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K): vec_dot_packed (one
+// token), vec_dot_panel_packed (prompt batches), and vec_dot_panel, which lays rows of the file's
+// layout out as panel blocks a chunk at a time (pack_panel_blocks) and runs the same code, so both
+// layouts give the same sums bit for bit.
 //
 // A panel's 16 rows are two halves of 8 rows; a 256-bit vector holds one 4-byte word of each
 // of the 8 rows (lane = row), so a half's 8 sums build up in one register and no horizontal
@@ -11,7 +12,8 @@
 // The int16 sums must not saturate (activation levels are within +-127):
 //   - Q4_0 (levels 0..15, offset 8): a pair sum is at most 2 * 15 * 127 = 3810, so all 8
 //     pair sums of a block add up in int16 (<= 30480);
-//   - Q5_0 (levels 0..31, offset 16): up to 2 * 31 * 127 = 7874, so two words at a time;
+//   - Q5_0 / Q5_1 (levels 0..31): up to 2 * 31 * 127 = 7874, so two words at a time;
+//     Q4_1 (0..15) as Q4_0;
 //   - Q8_0 (signed levels, |q| times the activations with q's sign): up to 2 * 128 * 127 =
 //     32512, so each word meets pmaddwd on its own;
 //   - Q4_K (levels 0..15): the 8 words of a 32-value sub-block add up in int16, as Q4_0;
@@ -189,14 +191,22 @@ struct Q8_0Kernel {
     }
 };
 
-// Q5_0 panel block: 16 fp16 d, word 0 = qh (bit j: the fifth bit of value j), words 1-4 =
-// qs as in Q4_0; levels 0..31, offset 16. A pair sum is at most 2 * 31 * 127 = 7874, so the
-// four pair sums of a word pair add up in int16 (<= 31496). Rows' halves one after the other.
-struct Q5_0Kernel {
-    static constexpr TensorType kType = TensorType::kQ5_0;
+// Q5_0, Q4_1 and Q5_1. Panel block: 16 fp16 d (Q4_1 / Q5_1: then 16 fp16 m), then the
+// words; five-bit types have qh first (bit j: the fifth bit of value j) and qs in the next
+// four words, as in Q4_0. Q5_0's levels 0..31 carry an offset of 16; Q4_1 / Q5_1's levels are
+// used as they are, and per block and row d * dx * dot(q, xq) + m * sx, where the Q8_1
+// activations carry dx and sx = dx * sum(xq). Five-bit pair sums reach 2 * 31 * 127 = 7874,
+// so they add up in int16 two words at a time (<= 31496); four-bit ones all four words at
+// once, as Q4_0. Rows' halves one after the other.
+template <bool kFiveBit, bool kHasMin, typename Block>
+struct LegacyKernel {
+    static constexpr TensorType kType =
+        kFiveBit ? (kHasMin ? TensorType::kQ5_1 : TensorType::kQ5_0) : TensorType::kQ4_1;
+    static_assert(kFiveBit || kHasMin, "Q4_0 has its own kernel");
     static constexpr std::int64_t kBlockValues = kQk32;
-    static constexpr std::size_t kActBytes = sizeof(BlockQ8_0);
-    static constexpr std::size_t kPanelBlock = kPackRows * sizeof(BlockQ5_0);
+    static constexpr std::size_t kActBytes = kHasMin ? sizeof(BlockQ8_1) : sizeof(BlockQ8_0);
+    static constexpr std::size_t kPanelBlock = kPackRows * sizeof(Block);
+    static constexpr int kWordsPerSum = kFiveBit ? 2 : 4;
 
     // 16 where bit 4 * (k % 2) + i of byte `byte` of a row's qh is set, in byte i of the
     // row's lane (pshufb spreads the byte over its lane's four bytes).
@@ -211,35 +221,46 @@ struct Q5_0Kernel {
         return _mm256_and_si256(is_set, _mm256_set1_epi8(16));
     }
 
+    // The activation levels of one token's block.
+    static const std::int8_t* levels(const TokenBlock& x) {
+        if constexpr (kHasMin) {
+            return reinterpret_cast<const BlockQ8_1*>(x.x)->qs;
+        } else {
+            return reinterpret_cast<const BlockQ8_0*>(x.x)->qs;
+        }
+    }
+
     template <std::size_t T>
     static void accumulate(const std::uint8_t* pb,
                            const TokenBlock (&x)[T],
                            __m256 (&acc)[T][kHalves]) {
-        const std::uint8_t* words = pb + 32;
+        const std::uint8_t* words = pb + (kHasMin ? 64 : 32);
+        const std::uint8_t* qs = words + (kFiveBit ? 64 : 0);
         const __m256i low4 = _mm256_set1_epi8(15);
         const __m256i ones = _mm256_set1_epi16(1);
         for (std::size_t h = 0; h < kHalves; ++h) {
-            const __m256i qh = word(words, 0, h);
+            const __m256i qh = kFiveBit ? word(words, 0, h) : _mm256_setzero_si256();
             __m256i isum[T];
             for (std::size_t t = 0; t < T; ++t) {
-                isum[t] = _mm256_set1_epi32(-16 * x[t].sum->sum);
+                isum[t] = kHasMin ? _mm256_setzero_si256() : _mm256_set1_epi32(-16 * x[t].sum->sum);
             }
 #pragma GCC unroll 2
-            for (int kp = 0; kp < 2; ++kp) {
+            for (int k0 = 0; k0 < 4; k0 += kWordsPerSum) {
                 __m256i s16[T];
                 for (std::size_t t = 0; t < T; ++t) {
                     s16[t] = _mm256_setzero_si256();
                 }
-#pragma GCC unroll 2
-                for (int k = 2 * kp; k < 2 * kp + 2; ++k) {
-                    const __m256i w = word(words, 1 + k, h);
-                    const __m256i lo =
-                        _mm256_or_si256(_mm256_and_si256(w, low4), fifth_bits(qh, k / 2, k));
-                    const __m256i hi =
-                        _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(w, 4), low4),
-                                        fifth_bits(qh, 2 + k / 2, k));
+#pragma GCC unroll 4
+                for (int k = k0; k < k0 + kWordsPerSum; ++k) {
+                    const __m256i w = word(qs, k, h);
+                    __m256i lo = _mm256_and_si256(w, low4);
+                    __m256i hi = _mm256_and_si256(_mm256_srli_epi16(w, 4), low4);
+                    if constexpr (kFiveBit) {
+                        lo = _mm256_or_si256(lo, fifth_bits(qh, k / 2, k));
+                        hi = _mm256_or_si256(hi, fifth_bits(qh, 2 + k / 2, k));
+                    }
                     for (std::size_t t = 0; t < T; ++t) {
-                        const auto* xq = reinterpret_cast<const BlockQ8_0*>(x[t].x)->qs;
+                        const std::int8_t* xq = levels(x[t]);
                         s16[t] = _mm256_add_epi16(s16[t],
                                                   _mm256_maddubs_epi16(lo, broadcast4(xq + 4 * k)));
                         s16[t] = _mm256_add_epi16(
@@ -252,9 +273,18 @@ struct Q5_0Kernel {
             }
             const __m256 d = halves8(pb, h);
             for (std::size_t t = 0; t < T; ++t) {
-                acc[t][h] =
-                    _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[t]),
-                                    _mm256_mul_ps(d, _mm256_set1_ps(x[t].sum->d)), acc[t][h]);
+                if constexpr (kHasMin) {
+                    const auto* xb = reinterpret_cast<const BlockQ8_1*>(x[t].x);
+                    const __m256 m = halves8(pb + 32, h);
+                    acc[t][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[t]),
+                                                _mm256_mul_ps(d, _mm256_set1_ps(_cvtsh_ss(xb->d))),
+                                                acc[t][h]);
+                    acc[t][h] = _mm256_fmadd_ps(m, _mm256_set1_ps(_cvtsh_ss(xb->s)), acc[t][h]);
+                } else {
+                    acc[t][h] =
+                        _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[t]),
+                                        _mm256_mul_ps(d, _mm256_set1_ps(x[t].sum->d)), acc[t][h]);
+                }
             }
         }
     }
@@ -658,7 +688,9 @@ void set_kernels(KernelSet& set) {
 
 void fill_avx2_packed_kernels(KernelSet& set) {
     set_kernels<Q4_0Kernel>(set);
-    set_kernels<Q5_0Kernel>(set);
+    set_kernels<LegacyKernel<true, false, BlockQ5_0>>(set);
+    set_kernels<LegacyKernel<false, true, BlockQ4_1>>(set);
+    set_kernels<LegacyKernel<true, true, BlockQ5_1>>(set);
     set_kernels<Q8_0Kernel>(set);
     set_kernels<ScaleMinKernel<false, BlockQ4_K>>(set);
     set_kernels<ScaleMinKernel<true, BlockQ5_K>>(set);
