@@ -48,9 +48,17 @@ inline __m256 load_f32x8(const float* p) {
     return _mm256_loadu_ps(p);
 }
 
+// One token against a matrix in memory reads it as one sequential stream (rows follow each
+// other); the hardware prefetchers alone left Llama-3.2-1B F16 generation at 28 GB/s on
+// AVX2, behind llama.cpp. kPrefetch reads ahead kStreamPrefetchBytes, as the AVX-512 set.
+constexpr std::size_t kStreamPrefetchBytes = 6144;
+
 // Generic dot: 4 independent accumulators (FMA latency 4) over 32 values, then 8, then a
 // scalar tail. Load8 turns 8 weights into f32; Scalar converts one.
-template <typename Weight, __m256 (*kLoad8)(const Weight*), float (*kScalar)(Weight)>
+template <typename Weight,
+          __m256 (*kLoad8)(const Weight*),
+          float (*kScalar)(Weight),
+          bool kPrefetch = false>
 float dot_generic(const void* w, const float* x, std::int64_t n) {
     const auto* row = static_cast<const Weight*>(w);
     __m256 acc0 = _mm256_setzero_ps();
@@ -59,6 +67,12 @@ float dot_generic(const void* w, const float* x, std::int64_t n) {
     __m256 acc3 = _mm256_setzero_ps();
     std::int64_t i = 0;
     for (; i + 32 <= n; i += 32) {
+        if constexpr (kPrefetch) {
+            const auto* ahead = reinterpret_cast<const char*>(row + i) + kStreamPrefetchBytes;
+            for (std::size_t b = 0; b < 32 * sizeof(Weight); b += 64) {
+                _mm_prefetch(ahead + b, _MM_HINT_T0);
+            }
+        }
         acc0 = _mm256_fmadd_ps(kLoad8(row + i), _mm256_loadu_ps(x + i), acc0);
         acc1 = _mm256_fmadd_ps(kLoad8(row + i + 8), _mm256_loadu_ps(x + i + 8), acc1);
         acc2 = _mm256_fmadd_ps(kLoad8(row + i + 16), _mm256_loadu_ps(x + i + 16), acc2);
@@ -134,11 +148,11 @@ void dequantize_bf16(const void* src, float* dst, std::int64_t n) {
 
 // ---- vec_dot_tile: a few tokens against float rows (attention over the KV cache) ----
 //
-// One token streams each row (dot_generic, as vec_dot does). From two tokens on, micro-tiles
-// of up to 3 rows x 3 tokens share each loaded chunk of a row and of a token (9
-// accumulators, 3 rows and a token: 13 of the 16 registers). A (row, token) sums 8 lanes
-// over the row in order, a scalar tail, then the lanes: the same whatever the tile's shape,
-// so results do not depend on how rows and tokens are split between calls or threads.
+// One token streams the rows (dot_generic, as vec_dot does, with software prefetches). From two
+// tokens on, micro-tiles of up to 3 rows x 3 tokens share each loaded chunk of a row and of a token
+// (9 accumulators, 3 rows and a token: 13 of the 16 registers). A (row, token) sums 8 lanes over
+// the row in order, a scalar tail, then the lanes: the same whatever the tile's shape, so results
+// do not depend on how rows and tokens are split between calls or threads.
 constexpr std::int64_t kTileRows = 3;
 constexpr std::int64_t kTileTokens = 3;
 
@@ -201,7 +215,7 @@ using FloatTileFn = void (*)(const std::uint8_t*,
                              std::int64_t,
                              std::int64_t);
 
-template <typename Weight, __m256 (*kLoad8)(const Weight*), float (*kScalar)(Weight), DotFn kDot>
+template <typename Weight, __m256 (*kLoad8)(const Weight*), float (*kScalar)(Weight)>
 void vec_dot_tile_float(const void* w,
                         std::size_t w_row_bytes,
                         std::int64_t n_rows,
@@ -223,8 +237,9 @@ void vec_dot_tile_float(const void* w,
     };
     if (n_tokens == 1) {
         for (std::int64_t r = 0; r < n_rows; ++r) {
-            y[r] = kDot(wbytes + static_cast<std::size_t>(r) * w_row_bytes,
-                        static_cast<const float*>(x), n);
+            y[r] = dot_generic<Weight, kLoad8, kScalar, true>(
+                wbytes + static_cast<std::size_t>(r) * w_row_bytes, static_cast<const float*>(x),
+                n);
         }
         return;
     }
@@ -416,20 +431,20 @@ void fill_avx2_float_kernels(KernelSet& set) {
     f32.dot = dot_f32;
     f32.vec_dot = vec_dot_float<dot_f32>;
     f32.vec_dot_panel = vec_dot_panel_float<float, load_f32x8, scalar_f32>;
-    f32.vec_dot_tile = vec_dot_tile_float<float, load_f32x8, scalar_f32, dot_f32>;
+    f32.vec_dot_tile = vec_dot_tile_float<float, load_f32x8, scalar_f32>;
     auto& f16 = set.by_type[static_cast<std::size_t>(TensorType::kF16)];
     f16.dequantize = dequantize_f16;
     f16.quantize = quantize_f16;
     f16.dot = dot_f16;
     f16.vec_dot = vec_dot_float<dot_f16>;
     f16.vec_dot_panel = vec_dot_panel_float<std::uint16_t, load_half8, scalar_half>;
-    f16.vec_dot_tile = vec_dot_tile_float<std::uint16_t, load_half8, scalar_half, dot_f16>;
+    f16.vec_dot_tile = vec_dot_tile_float<std::uint16_t, load_half8, scalar_half>;
     auto& bf16 = set.by_type[static_cast<std::size_t>(TensorType::kBF16)];
     bf16.dequantize = dequantize_bf16;
     bf16.dot = dot_bf16;
     bf16.vec_dot = vec_dot_float<dot_bf16>;
     bf16.vec_dot_panel = vec_dot_panel_float<std::uint16_t, load_bf16x8, scalar_bf16>;
-    bf16.vec_dot_tile = vec_dot_tile_float<std::uint16_t, load_bf16x8, scalar_bf16, dot_bf16>;
+    bf16.vec_dot_tile = vec_dot_tile_float<std::uint16_t, load_bf16x8, scalar_bf16>;
 }
 
 }  // namespace lore::kernels::x86
