@@ -327,6 +327,15 @@ void fill_float_panel(const std::uint8_t* w,
             __m256 rows[8];
             for (std::int64_t k = 0; k < 8; ++k) {
                 const std::int64_t r = 8 * half + k;
+                if (r < n_rows) {
+                    // The same columns of the next chunk: 16 short streams, which the
+                    // hardware prefetchers follow late.
+                    _mm_prefetch(
+                        reinterpret_cast<const char*>(w +
+                                                      static_cast<std::size_t>(r) * w_row_bytes) +
+                            static_cast<std::size_t>(c0 + c + kFloatChunk) * sizeof(Weight),
+                        _MM_HINT_T0);
+                }
                 rows[k] = r < n_rows
                               ? load_columns<Weight, kLoad8, kScalar>(
                                     w + static_cast<std::size_t>(r) * w_row_bytes, c0 + c, count)
