@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test run, as CI runs it (.ci/run calls this script):
 #   1. set-up (Debian packages), 2. format check, 3. release build with warnings as errors
-#   and every ctest suite, 4. the unit tests again under ASan+UBSan, 5. each fuzzer for a
-#   short bounded run.
+#   and every ctest suite, and the model tests again on the AVX2 kernel set, 4. the unit tests
+#   again under ASan+UBSan, 5. each fuzzer for a short bounded run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -17,6 +17,12 @@ echo "== release build (-Werror) and tests"
 # Benchmarks are built and run by hand (bench/), not in CI: it keeps the run inside 20 minutes.
 LORE_WERROR=ON BUILD_DIR=build/release ./scripts/build.sh -DLORE_BUILD_BENCH=OFF
 ctest --test-dir build/release -L "unit|integration" --output-on-failure -j2
+
+echo "== model tests on the AVX2 kernel set"
+# The kernel tests compare every set the CPU runs with the reference; this runs the engine
+# end to end on the AVX2 set too (packed layouts, panels, thread counts), as a CPU without
+# AVX-512 would (LORE_ISA caps the set; on a CPU without AVX2 it is the reference).
+LORE_ISA=avx2 build/release/tests/model/lore_model_tests --gtest_brief=1
 
 echo "== unit tests under ASan+UBSan"
 # RelWithDebInfo's optimisation without its debug info (a faster build; reports name the
