@@ -82,6 +82,27 @@ inline std::int32_t int16_pair(std::int32_t lo, std::int32_t hi) {
                                      (static_cast<std::uint32_t>(hi) << 16));
 }
 
+// Zeroes integer accumulators.
+template <std::size_t N>
+inline void set_zero(__m256i (&v)[N]) {
+    for (__m256i& x : v) {
+        x = _mm256_setzero_si256();
+    }
+}
+
+template <std::size_t N, std::size_t M>
+inline void set_zero(__m256i (&v)[N][M]) {
+    for (auto& row : v) {
+        set_zero(row);
+    }
+}
+
+// acc + float(isum) * (d * xd): one block's exact integer sums of 8 rows, scaled by the
+// rows' d and the activations' d, as the AVX-512 packed kernels do it.
+inline __m256 add_scaled(__m256 acc, __m256i isum, __m256 d, float xd) {
+    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(d, _mm256_set1_ps(xd)), acc);
+}
+
 // One token's activations of the block being multiplied: the block, and for Q8_0 blocks
 // their scale and level sum (Q8_0BlockSum).
 struct TokenBlock {
@@ -107,11 +128,7 @@ struct Q4_0Kernel {
         const std::uint8_t* words = pb + 32;
         const __m256i low4 = _mm256_set1_epi8(15);
         __m256i s16[T][kHalves];
-        for (std::size_t t = 0; t < T; ++t) {
-            for (std::size_t h = 0; h < kHalves; ++h) {
-                s16[t][h] = _mm256_setzero_si256();
-            }
-        }
+        set_zero(s16);
 #pragma GCC unroll 4
         for (int k = 0; k < 4; ++k) {
             __m256i lo[kHalves];
@@ -137,9 +154,7 @@ struct Q4_0Kernel {
             for (std::size_t t = 0; t < T; ++t) {
                 const __m256i isum = _mm256_add_epi32(_mm256_madd_epi16(s16[t][h], ones),
                                                       _mm256_set1_epi32(-8 * x[t].sum->sum));
-                acc[t][h] =
-                    _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum),
-                                    _mm256_mul_ps(d, _mm256_set1_ps(x[t].sum->d)), acc[t][h]);
+                acc[t][h] = add_scaled(acc[t][h], isum, d, x[t].sum->d);
             }
         }
     }
@@ -158,11 +173,7 @@ struct Q8_0Kernel {
         const std::uint8_t* words = pb + 32;
         const __m256i ones = _mm256_set1_epi16(1);
         __m256i isum[T][kHalves];
-        for (std::size_t t = 0; t < T; ++t) {
-            for (std::size_t h = 0; h < kHalves; ++h) {
-                isum[t][h] = _mm256_setzero_si256();
-            }
-        }
+        set_zero(isum);
 #pragma GCC unroll 8
         for (int k = 0; k < 8; ++k) {
             __m256i q[kHalves];
@@ -183,9 +194,7 @@ struct Q8_0Kernel {
         for (std::size_t h = 0; h < kHalves; ++h) {
             const __m256 d = halves8(pb, h);
             for (std::size_t t = 0; t < T; ++t) {
-                acc[t][h] =
-                    _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[t][h]),
-                                    _mm256_mul_ps(d, _mm256_set1_ps(x[t].sum->d)), acc[t][h]);
+                acc[t][h] = add_scaled(acc[t][h], isum[t][h], d, x[t].sum->d);
             }
         }
     }
@@ -247,9 +256,7 @@ struct LegacyKernel {
 #pragma GCC unroll 2
             for (int k0 = 0; k0 < 4; k0 += kWordsPerSum) {
                 __m256i s16[T];
-                for (std::size_t t = 0; t < T; ++t) {
-                    s16[t] = _mm256_setzero_si256();
-                }
+                set_zero(s16);
 #pragma GCC unroll 4
                 for (int k = k0; k < k0 + kWordsPerSum; ++k) {
                     const __m256i w = word(qs, k, h);
@@ -276,14 +283,10 @@ struct LegacyKernel {
                 if constexpr (kHasMin) {
                     const auto* xb = reinterpret_cast<const BlockQ8_1*>(x[t].x);
                     const __m256 m = halves8(pb + 32, h);
-                    acc[t][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[t]),
-                                                _mm256_mul_ps(d, _mm256_set1_ps(_cvtsh_ss(xb->d))),
-                                                acc[t][h]);
+                    acc[t][h] = add_scaled(acc[t][h], isum[t], d, _cvtsh_ss(xb->d));
                     acc[t][h] = _mm256_fmadd_ps(m, _mm256_set1_ps(_cvtsh_ss(xb->s)), acc[t][h]);
                 } else {
-                    acc[t][h] =
-                        _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[t]),
-                                        _mm256_mul_ps(d, _mm256_set1_ps(x[t].sum->d)), acc[t][h]);
+                    acc[t][h] = add_scaled(acc[t][h], isum[t], d, x[t].sum->d);
                 }
             }
         }
@@ -344,9 +347,7 @@ struct ScaleMinKernel {
                 _mm256_and_si256(w2, low4),
                 _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(w0, 6), low2), 4));
             __m256i isum[T];
-            for (std::size_t t = 0; t < T; ++t) {
-                isum[t] = _mm256_setzero_si256();
-            }
+            set_zero(isum);
 #pragma GCC unroll 4
             for (int c = 0; c < 4; ++c) {
                 // Scales of sub-blocks 2c and 2c + 1: bytes 2c % 4 and (2c + 1) % 4 of sc_lo
@@ -358,10 +359,8 @@ struct ScaleMinKernel {
                 for (int g0 = 0; g0 < 8; g0 += kWordsPerSum) {
                     __m256i dot_lo[T];
                     __m256i dot_hi[T];
-                    for (std::size_t t = 0; t < T; ++t) {
-                        dot_lo[t] = _mm256_setzero_si256();
-                        dot_hi[t] = _mm256_setzero_si256();
-                    }
+                    set_zero(dot_lo);
+                    set_zero(dot_hi);
 #pragma GCC unroll 8
                     for (int g = g0; g < g0 + kWordsPerSum; ++g) {
                         const __m256i w = word(qs, 8 * c + g, h);
@@ -508,8 +507,7 @@ struct Q6_KKernel {
             }
             const __m256 d = halves8(pb, h);
             for (std::size_t t = 0; t < T; ++t) {
-                acc[t][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[t]),
-                                            _mm256_mul_ps(d, _mm256_set1_ps(xb[t]->d)), acc[t][h]);
+                acc[t][h] = add_scaled(acc[t][h], isum[t], d, xb[t]->d);
             }
         }
     }
