@@ -15,6 +15,8 @@
 # LLAMA_ARGS add flags to either side, e.g. LORE_ARGS=--no-mmap LLAMA_ARGS="-mmp 0", or
 # LORE_ARGS="-d 2048" LLAMA_ARGS="-d 2048" for the tests after 2048 cached tokens. Both
 # keep the KV cache in f16 by default (lore: --f32-cache; llama-bench: -ctk f32 -ctv f32).
+# For a CPU without AVX-512, run with LORE_ISA=avx2 in the environment (lore's AVX2 kernels)
+# against a llama.cpp built with -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_AVX512=OFF.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
