@@ -93,6 +93,8 @@ int run_bench(const BenchArgs& args) {
     const Model& m = **model;
     const std::string label =
         m.hparams().arch + " " + human_params(m.n_params()) + " " + m.type_label();
+    // llama-bench's backend column, with the kernels' instruction set: what a comparison ran.
+    const std::string backend = "CPU " + std::string(kernel_isa());
     std::printf("| %-30s | %10s | %10s | %-10s | %7s | %15s | %20s |\n", "model", "size", "params",
                 "backend", "threads", "test", "t/s");
     std::printf("| %s | %s: | %s: | %s | %s: | %s: | %s: |\n", std::string(30, '-').c_str(),
@@ -161,7 +163,7 @@ int run_bench(const BenchArgs& args) {
             std::snprintf(rate, sizeof(rate), "%.2f ± %.2f", mean, stdev);
             std::printf("| %-30s | %10s | %10s | %-10s | %7d | %15s | %20s |\n", label.c_str(),
                         human_size(m.n_weight_bytes()).c_str(), human_params(m.n_params()).c_str(),
-                        "CPU", n_threads, test_name, rate);
+                        backend.c_str(), n_threads, test_name, rate);
             std::fflush(stdout);
         }
     }

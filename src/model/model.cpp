@@ -3,6 +3,7 @@
 // vocabulary matches the embedding table.
 #include <string>
 
+#include "kernels/kernels.h"
 #include "model/model_impl.h"
 
 namespace lore::model {
@@ -128,6 +129,10 @@ Result<std::shared_ptr<const Model>> Model::load(const std::filesystem::path& pa
     return std::shared_ptr<const Model>(std::make_shared<model::TransformerModel>(
         std::move(file), std::move(hparams), std::move(weights), std::move(packed),
         std::move(tokenizer)));
+}
+
+std::string_view kernel_isa() {
+    return kernels::isa_name(kernels::active_kernels().isa);
 }
 
 }  // namespace lore

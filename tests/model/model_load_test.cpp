@@ -10,6 +10,8 @@
 #include "lore/engine.h"
 #include "lore/gguf.h"
 
+#include "kernels/kernels.h"
+
 namespace lore {
 namespace {
 
@@ -136,6 +138,12 @@ std::string defect_name(const testing::TestParamInfo<Defect>& param_info) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Defects, ModelLoadTest, testing::ValuesIn(defects()), defect_name);
+
+TEST(KernelIsaTest, NamesTheActiveKernelSet) {
+    const std::string_view isa = kernel_isa();
+    EXPECT_EQ(isa, kernels::isa_name(kernels::active_kernels().isa));
+    EXPECT_TRUE(isa == "avx512" || isa == "avx2" || isa == "reference") << isa;
+}
 
 TEST(ModelLoadErrorTest, MissingFileIsNotFound) {
     Result<std::shared_ptr<const Model>> model = Model::load("/nonexistent/model.gguf");
