@@ -178,6 +178,9 @@ void add_bench_command(CLI::App& app, CommandContext& ctx) {
         app.add_subcommand("bench",
                            "Measure prompt-processing (pp) and generation (tg) tokens per second, "
                            "printed like llama-bench");
+    cmd->footer(
+        "The backend column names the CPU kernels' instruction set (avx512, avx2, reference); "
+        "LORE_ISA=avx2 in the environment runs the kernels of a CPU without AVX-512.");
     cmd->add_option("-m,--model", args->model_path, "GGUF model file")->required();
     add_load_flags(cmd, &args->load);
     cmd->add_option("-t,--threads", args->threads, "Thread counts, comma-separated (0: all cores)")
