@@ -109,16 +109,14 @@ bool should_pack(const KernelSet& set, TensorType type, std::int64_t n_rows, std
 
 void pack_rows(
     TensorType type, const void* src, std::size_t w_row_bytes, std::int64_t n_rows, void* dst) {
-    const PackedLayout l = packed_layout(type);
-    const auto* rows = static_cast<const std::uint8_t*>(src);
-    auto* panels = static_cast<std::uint8_t*>(dst);
-    for_each_block(l, w_row_bytes, 0, n_rows,
-                   [&](std::size_t block, std::size_t panel_block, std::int64_t lane) {
-                       for_each_field(
-                           l, lane, [&](std::size_t at, std::size_t slot, std::size_t n) {
-                               std::memcpy(panels + panel_block + slot, rows + block + at, n);
-                           });
-                   });
+    // Panel p holds rows [16p, 16p + 16) at their own offset, its blocks one after another.
+    const std::int64_t n_blocks =
+        static_cast<std::int64_t>(w_row_bytes / packed_layout(type).block_bytes);
+    for (std::int64_t r0 = 0; r0 < n_rows; r0 += kPackRows) {
+        const std::size_t offset = static_cast<std::size_t>(r0) * w_row_bytes;
+        pack_panel_blocks(type, static_cast<const std::uint8_t*>(src) + offset, w_row_bytes,
+                          kPackRows, 0, n_blocks, static_cast<std::uint8_t*>(dst) + offset);
+    }
 }
 
 void pack_panel_blocks(TensorType type,

@@ -88,6 +88,17 @@ protected:
         tolerance_ = tolerance_for(GetParam().type);
     }
 
+    // The oracle's prompts that it did not skip.
+    std::vector<const nlohmann::json*> compared_prompts() const {
+        std::vector<const nlohmann::json*> prompts;
+        for (const nlohmann::json& prompt : oracle_["prompts"]) {
+            if (!prompt.value("skipped", false)) {
+                prompts.push_back(&prompt);
+            }
+        }
+        return prompts;
+    }
+
     // With an f32 KV cache unless asked otherwise: the oracle's llama.cpp ran with one.
     std::unique_ptr<Session> new_session(bool quantize_activations = true, bool f16_cache = false) {
         SessionOptions options;
@@ -149,14 +160,11 @@ protected:
         double max_abs = 0.0;
         double sum_abs = 0.0;
         std::size_t n_values = 0;
-        for (const nlohmann::json& prompt : oracle_["prompts"]) {
-            if (prompt.value("skipped", false)) {
-                continue;
-            }
+        for (const nlohmann::json* prompt : compared_prompts()) {
             std::unique_ptr<Session> session = new_session(quantize_activations, f16_cache);
-            auto tokens = prompt["prompt_tokens"].get<std::vector<TokenId>>();
+            auto tokens = (*prompt)["prompt_tokens"].get<std::vector<TokenId>>();
             EXPECT_TRUE(session->decode(tokens, LogitsMode::kAll).is_ok());
-            expect_rows_match(prompt, *session, &max_abs, &sum_abs, &n_values);
+            expect_rows_match(*prompt, *session, &max_abs, &sum_abs, &n_values);
         }
         const Deviation deviation{max_abs, sum_abs / static_cast<double>(n_values)};
         std::printf("[ logits   ] %s-%s %s: max %.3g mean %.3g\n", GetParam().family.c_str(),
@@ -218,13 +226,10 @@ TEST_P(ReferenceModelTest, IncrementalDecodeMatchesBatch) {
         double sum_abs = 0.0;
         std::size_t n_values = 0;
 
-        for (const nlohmann::json& prompt : oracle_["prompts"]) {
-            if (prompt.value("skipped", false)) {
-                continue;
-            }
+        for (const nlohmann::json* prompt : compared_prompts()) {
             std::unique_ptr<Session> session = new_session(true, f16_cache);
-            auto tokens = prompt["prompt_tokens"].get<std::vector<TokenId>>();
-            const auto row_offset = prompt["row_offset"].get<std::size_t>();
+            auto tokens = (*prompt)["prompt_tokens"].get<std::vector<TokenId>>();
+            const auto row_offset = (*prompt)["row_offset"].get<std::size_t>();
             for (std::size_t i = 0; i < tokens.size(); ++i) {
                 ASSERT_TRUE(session->decode({&tokens[i], 1}, LogitsMode::kLast).is_ok());
                 add_row_deviation(session->logits(0), row_offset + i, &max_abs, &sum_abs,
@@ -240,10 +245,8 @@ TEST_P(ReferenceModelTest, IncrementalDecodeMatchesBatch) {
 }
 
 TEST_P(ReferenceModelTest, GreedyContinuationMatchesUpToNearTies) {
-    for (const nlohmann::json& prompt : oracle_["prompts"]) {
-        if (prompt.value("skipped", false)) {
-            continue;
-        }
+    for (const nlohmann::json* prompt_ptr : compared_prompts()) {
+        const nlohmann::json& prompt = *prompt_ptr;
         std::unique_ptr<Session> session = new_session();
         auto tokens = prompt["prompt_tokens"].get<std::vector<TokenId>>();
         auto expected = prompt["continuation"].get<std::vector<TokenId>>();
