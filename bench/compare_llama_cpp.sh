@@ -16,7 +16,9 @@
 # LORE_ARGS="-d 2048" LLAMA_ARGS="-d 2048" for the tests after 2048 cached tokens. Both
 # keep the KV cache in f16 by default (lore: --f32-cache; llama-bench: -ctk f32 -ctv f32).
 # For a CPU without AVX-512, run with LORE_ISA=avx2 in the environment (lore's AVX2 kernels)
-# against a llama.cpp built with -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_AVX512=OFF.
+# against a llama.cpp built with -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_AVX512=OFF, and with
+# LORE_ISA=avxvnni against the same build with -DGGML_AVX_VNNI=ON added (Intel since Alder
+# Lake: AVX2 with AVX-VNNI, no AVX-512).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -18,11 +18,12 @@ echo "== release build (-Werror) and tests"
 LORE_WERROR=ON BUILD_DIR=build/release ./scripts/build.sh -DLORE_BUILD_BENCH=OFF
 ctest --test-dir build/release -L "unit|integration" --output-on-failure -j2
 
-echo "== model tests on the AVX2 kernel set"
+echo "== model tests on the AVX2 and AVX-VNNI kernel sets"
 # The kernel tests compare every set the CPU runs with the reference; this runs the engine
-# end to end on the AVX2 set too (packed layouts, panels, thread counts), as a CPU without
-# AVX-512 would (LORE_ISA caps the set; on a CPU without AVX2 it is the reference).
+# end to end on the 256-bit sets too (packed layouts, panels, thread counts), as a CPU without
+# AVX-512 would (LORE_ISA caps the set; a CPU without it runs the best set below).
 LORE_ISA=avx2 build/release/tests/model/lore_model_tests --gtest_brief=1
+LORE_ISA=avxvnni build/release/tests/model/lore_model_tests --gtest_brief=1
 
 echo "== unit tests under ASan+UBSan"
 # RelWithDebInfo's optimisation without its debug info (a faster build; reports name the

@@ -111,7 +111,7 @@ void register_all() {
         ->Arg(64)
         ->Arg(512)
         ->Unit(benchmark::kMicrosecond);
-    for (Isa isa : {Isa::kReference, Isa::kAvx2, Isa::kAvx512}) {
+    for (Isa isa : kAllIsas) {
         const KernelSet* set = kernels_for(isa);
         if (set == nullptr) {
             continue;

@@ -189,7 +189,7 @@ const KernelSet* without_panels(const KernelSet& set, bool is_pairs) {
 }
 
 void register_all() {
-    for (Isa isa : {Isa::kReference, Isa::kAvx2, Isa::kAvx512}) {
+    for (Isa isa : kAllIsas) {
         const KernelSet* set = kernels_for(isa);
         if (set == nullptr) {
             continue;

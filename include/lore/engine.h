@@ -93,8 +93,9 @@ public:
 };
 
 // The instruction set of the CPU kernels every model runs on: "avx512" (F/BW/VL/VNNI),
-// "avx2" (with FMA and F16C) or "reference" (scalar), the best this CPU has unless the
-// environment variable LORE_ISA=reference|avx2|avx512 caps it. Chosen once per process.
+// "avxvnni" (AVX2 with AVX-VNNI), "avx2" (with FMA and F16C) or "reference" (scalar), the
+// best this CPU has unless the environment variable LORE_ISA=reference|avx2|avxvnni|avx512
+// caps it. Chosen once per process.
 std::string_view kernel_isa();
 
 // Which positions of a decode() call produce logits.

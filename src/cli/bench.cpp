@@ -95,7 +95,7 @@ int run_bench(const BenchArgs& args) {
         m.hparams().arch + " " + human_params(m.n_params()) + " " + m.type_label();
     // llama-bench's backend column, with the kernels' instruction set: what a comparison ran.
     const std::string backend = "CPU " + std::string(kernel_isa());
-    std::printf("| %-30s | %10s | %10s | %-10s | %7s | %15s | %20s |\n", "model", "size", "params",
+    std::printf("| %-30s | %10s | %10s | %-11s | %7s | %15s | %20s |\n", "model", "size", "params",
                 "backend", "threads", "test", "t/s");
     std::printf("| %s | %s: | %s: | %s | %s: | %s: | %s: |\n", std::string(30, '-').c_str(),
                 std::string(9, '-').c_str(), std::string(9, '-').c_str(),
@@ -161,7 +161,7 @@ int run_bench(const BenchArgs& args) {
             }
             char rate[48];
             std::snprintf(rate, sizeof(rate), "%.2f ± %.2f", mean, stdev);
-            std::printf("| %-30s | %10s | %10s | %-10s | %7d | %15s | %20s |\n", label.c_str(),
+            std::printf("| %-30s | %10s | %10s | %-11s | %7d | %15s | %20s |\n", label.c_str(),
                         human_size(m.n_weight_bytes()).c_str(), human_params(m.n_params()).c_str(),
                         backend.c_str(), n_threads, test_name, rate);
             std::fflush(stdout);
@@ -179,8 +179,9 @@ void add_bench_command(CLI::App& app, CommandContext& ctx) {
                            "Measure prompt-processing (pp) and generation (tg) tokens per second, "
                            "printed like llama-bench");
     cmd->footer(
-        "The backend column names the CPU kernels' instruction set (avx512, avx2, reference); "
-        "LORE_ISA=avx2 in the environment runs the kernels of a CPU without AVX-512.");
+        "The backend column names the CPU kernels' instruction set (avx512, avxvnni, avx2, "
+        "reference); LORE_ISA=avx2 or LORE_ISA=avxvnni in the environment runs the kernels of a "
+        "CPU without AVX-512 (avxvnni: with AVX-VNNI, as Intel's since Alder Lake).");
     cmd->add_option("-m,--model", args->model_path, "GGUF model file")->required();
     add_load_flags(cmd, &args->load);
     cmd->add_option("-t,--threads", args->threads, "Thread counts, comma-separated (0: all cores)")

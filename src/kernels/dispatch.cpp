@@ -1,8 +1,10 @@
 // Chooses the kernel sets once, at first use: the reference set always; the AVX2+FMA+F16C
-// set when the CPU (and OS) support it; the AVX-512 (F, BW, VL, VNNI) set likewise. The
-// environment variable LORE_ISA=reference|avx2|avx512 caps the active set (a request above
-// what the CPU runs gives the best it runs). Each set starts as a copy of the one below, so
-// an entry a set does not specialise falls back to the lower set.
+// set when the CPU (and OS) support it; the AVX-VNNI set (AVX2 with 256-bit vpdpbusd) and the
+// AVX-512 (F, BW, VL, VNNI) set likewise. The environment variable
+// LORE_ISA=reference|avx2|avxvnni|avx512 caps the active set (a request above what the CPU
+// runs gives the best it runs). Each set starts as a copy of the AVX2 set (the AVX2 set as a
+// copy of the reference), so an entry a set does not specialise falls back to a lower set;
+// the AVX-512 set does not depend on whether the CPU also has AVX-VNNI.
 #include <cstdlib>
 #include <string>
 
@@ -19,8 +21,10 @@ namespace {
 struct KernelSets {
     KernelSet reference;
     KernelSet avx2;
+    KernelSet avxvnni;
     KernelSet avx512;
     bool has_avx2 = false;
+    bool has_avxvnni = false;
     bool has_avx512 = false;
     const KernelSet* active = nullptr;
 };
@@ -29,6 +33,14 @@ bool cpu_has_avx2() {
 #if defined(LORE_KERNELS_X86)
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
            __builtin_cpu_supports("f16c");
+#else
+    return false;
+#endif
+}
+
+bool cpu_has_avxvnni() {
+#if defined(LORE_KERNELS_X86)
+    return __builtin_cpu_supports("avxvnni");
 #else
     return false;
 #endif
@@ -55,6 +67,9 @@ Isa requested_isa() {
     if (name == "avx2") {
         return Isa::kAvx2;
     }
+    if (name == "avxvnni") {
+        return Isa::kAvxVnni;
+    }
     return Isa::kAvx512;
 }
 
@@ -64,6 +79,7 @@ KernelSets make_sets() {
     sets.active = &sets.reference;
 #if defined(LORE_KERNELS_X86)
     sets.has_avx2 = cpu_has_avx2();
+    sets.has_avxvnni = sets.has_avx2 && cpu_has_avxvnni();
     sets.has_avx512 = sets.has_avx2 && cpu_has_avx512();
     if (sets.has_avx2) {
         sets.avx2 = sets.reference;
@@ -72,6 +88,11 @@ KernelSets make_sets() {
         x86::fill_avx2_quant_kernels(sets.avx2);
         x86::fill_avx2_packed_kernels(sets.avx2);
         x86::fill_avx2_attention_kernels(sets.avx2);
+    }
+    if (sets.has_avxvnni) {
+        sets.avxvnni = sets.avx2;
+        sets.avxvnni.isa = Isa::kAvxVnni;
+        x86::fill_avxvnni_packed_kernels(sets.avxvnni);
     }
     if (sets.has_avx512) {
         sets.avx512 = sets.avx2;
@@ -100,6 +121,7 @@ std::string_view isa_name(Isa isa) {
     switch (isa) {
         case Isa::kReference: return "reference";
         case Isa::kAvx2: return "avx2";
+        case Isa::kAvxVnni: return "avxvnni";
         case Isa::kAvx512: return "avx512";
     }
     return "unknown";
@@ -114,6 +136,7 @@ const KernelSet* kernels_for(Isa isa) {
     switch (isa) {
         case Isa::kReference: return &sets.reference;
         case Isa::kAvx2: return sets.has_avx2 ? &sets.avx2 : nullptr;
+        case Isa::kAvxVnni: return sets.has_avxvnni ? &sets.avxvnni : nullptr;
         case Isa::kAvx512: return sets.has_avx512 ? &sets.avx512 : nullptr;
     }
     return nullptr;
@@ -122,7 +145,7 @@ const KernelSet* kernels_for(Isa isa) {
 const KernelSet& active_kernels() {
     static const KernelSet* const active = [] {
         const Isa cap = requested_isa();
-        for (Isa isa : {Isa::kAvx512, Isa::kAvx2}) {
+        for (Isa isa : {Isa::kAvx512, Isa::kAvxVnni, Isa::kAvx2}) {
             if (static_cast<int>(isa) <= static_cast<int>(cap) && kernels_for(isa) != nullptr) {
                 return kernels_for(isa);
             }

@@ -121,7 +121,10 @@ using AttentionHeadFn = void (*)(const float* q,
                                  float* scores,
                                  float* out);
 
-enum class Isa { kReference, kAvx2, kAvx512 };
+// Instruction sets with a kernel set, lowest first: each set starts as a copy of the one
+// below. kAvxVnni is AVX2 with 256-bit vpdpbusd (AVX-VNNI) in the packed kernels.
+enum class Isa { kReference, kAvx2, kAvxVnni, kAvx512 };
+inline constexpr Isa kAllIsas[] = {Isa::kReference, Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512};
 
 std::string_view isa_name(Isa isa);
 
@@ -143,8 +146,8 @@ struct KernelSet {
 
 // The scalar specification.
 const KernelSet& reference_kernels();
-// The best set this CPU runs (LORE_ISA=reference|avx2|avx512 in the environment forces a
-// lower one). Chosen once.
+// The best set this CPU runs (LORE_ISA=reference|avx2|avxvnni|avx512 in the environment forces
+// a lower one). Chosen once.
 const KernelSet& active_kernels();
 // The set for `isa`, or nullptr when this CPU (or this build) cannot run it.
 const KernelSet* kernels_for(Isa isa);

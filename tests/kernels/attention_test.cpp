@@ -21,7 +21,7 @@ constexpr double kBudget = 1e-5;
 
 std::vector<const KernelSet*> all_sets() {
     std::vector<const KernelSet*> sets;
-    for (Isa isa : {Isa::kReference, Isa::kAvx2, Isa::kAvx512}) {
+    for (Isa isa : kAllIsas) {
         if (const KernelSet* set = kernels_for(isa)) {
             sets.push_back(set);
         }

@@ -26,7 +26,7 @@ void put_u16(std::vector<std::uint8_t>& bytes, std::uint16_t v) {
 
 std::vector<const KernelSet*> all_sets() {
     std::vector<const KernelSet*> sets;
-    for (Isa isa : {Isa::kReference, Isa::kAvx2, Isa::kAvx512}) {
+    for (Isa isa : kAllIsas) {
         if (const KernelSet* set = kernels_for(isa)) {
             sets.push_back(set);
         }

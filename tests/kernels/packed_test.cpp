@@ -35,7 +35,7 @@ const std::vector<TensorType>& packed_types() {
 
 std::vector<const KernelSet*> all_sets() {
     std::vector<const KernelSet*> sets;
-    for (Isa isa : {Isa::kReference, Isa::kAvx2, Isa::kAvx512}) {
+    for (Isa isa : kAllIsas) {
         if (const KernelSet* set = kernels_for(isa); set != nullptr) {
             sets.push_back(set);
         }

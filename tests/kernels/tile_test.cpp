@@ -32,7 +32,7 @@ constexpr float kUntouched = -12345.0f;
 // Sets that have a tile kernel for `type`.
 std::vector<const KernelSet*> tile_sets(TensorType type) {
     std::vector<const KernelSet*> sets;
-    for (Isa isa : {Isa::kReference, Isa::kAvx2, Isa::kAvx512}) {
+    for (Isa isa : kAllIsas) {
         const KernelSet* set = kernels_for(isa);
         if (set != nullptr && (*set)[type].vec_dot_tile != nullptr) {
             sets.push_back(set);
@@ -147,6 +147,26 @@ TEST(TileTest, Avx2SetHasTilesForThe32ValueTypesAndPanelsForQ4_0AndQ8_0) {
     }
 }
 
+// The AVX-VNNI set is the AVX2 set with packed kernels of its own (vpdpbusd): a copy of the
+// AVX2 entries would pass every comparison with the reference and leave VNNI unused.
+TEST(TileTest, AvxVnniSetHasItsOwnPackedKernelsForEveryPackedType) {
+    const KernelSet* vnni = kernels_for(Isa::kAvxVnni);
+    const KernelSet* avx2 = kernels_for(Isa::kAvx2);
+    if (vnni == nullptr || avx2 == nullptr) {
+        GTEST_SKIP() << "no AVX-VNNI on this CPU";
+    }
+    EXPECT_EQ(isa_name(vnni->isa), "avxvnni");
+    for (TensorType type :
+         {TensorType::kQ4_0, TensorType::kQ4_1, TensorType::kQ5_0, TensorType::kQ5_1,
+          TensorType::kQ8_0, TensorType::kQ4_K, TensorType::kQ5_K, TensorType::kQ6_K}) {
+        const std::string_view name = tensor_type_traits(type).name;
+        ASSERT_NE((*vnni)[type].vec_dot_packed, nullptr) << name;
+        EXPECT_NE((*vnni)[type].vec_dot_packed, (*avx2)[type].vec_dot_packed) << name;
+        EXPECT_NE((*vnni)[type].vec_dot_panel_packed, (*avx2)[type].vec_dot_panel_packed) << name;
+        EXPECT_NE((*vnni)[type].vec_dot_panel, (*avx2)[type].vec_dot_panel) << name;
+    }
+}
+
 TEST(TileTest, MatmulQ8TilesMatchReferenceVecDotOnAwkwardShapes) {
     const std::int64_t n_rows = 11;
     const std::int64_t row_begin = 3;
@@ -216,7 +236,7 @@ TEST(TileTest, Q8_0TileIsExactAtExtremeLevels) {
 // Sets that have a panel kernel for `type`.
 std::vector<const KernelSet*> panel_sets(TensorType type) {
     std::vector<const KernelSet*> sets;
-    for (Isa isa : {Isa::kReference, Isa::kAvx2, Isa::kAvx512}) {
+    for (Isa isa : kAllIsas) {
         const KernelSet* set = kernels_for(isa);
         if (set != nullptr && (*set)[type].vec_dot_panel != nullptr) {
             sets.push_back(set);
@@ -381,7 +401,7 @@ void expect_panels_exact(TensorType type, const Level& level, const Sign& sign) 
             x[static_cast<std::size_t>(t * n_cols + c)] = sign(t, c);
         }
     }
-    for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+    for (Isa isa : {Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512}) {
         const KernelSet* set = kernels_for(isa);
         if (set == nullptr || (*set)[type].vec_dot_panel == nullptr) {
             continue;

@@ -35,7 +35,7 @@ constexpr double kDotBudget = 1e-5;
 
 std::vector<const KernelSet*> simd_sets() {
     std::vector<const KernelSet*> sets;
-    for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+    for (Isa isa : {Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512}) {
         if (const KernelSet* set = kernels_for(isa)) {
             sets.push_back(set);
         }
@@ -221,9 +221,10 @@ TEST(DispatchTest, ActiveSetIsTheBestAvailableUnlessCapped) {
     const KernelSet& active = active_kernels();
 
     if (std::getenv("LORE_ISA") == nullptr) {
-        const Isa best = kernels_for(Isa::kAvx512) ? Isa::kAvx512
-                         : kernels_for(Isa::kAvx2) ? Isa::kAvx2
-                                                   : Isa::kReference;
+        const Isa best = kernels_for(Isa::kAvx512)    ? Isa::kAvx512
+                         : kernels_for(Isa::kAvxVnni) ? Isa::kAvxVnni
+                         : kernels_for(Isa::kAvx2)    ? Isa::kAvx2
+                                                      : Isa::kReference;
         EXPECT_EQ(active.isa, best);
     }
     EXPECT_EQ(reference_kernels().isa, Isa::kReference);
