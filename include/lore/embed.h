@@ -29,7 +29,7 @@ enum class Pooling {
 };
 
 struct EmbeddingOptions {
-    std::int32_t n_threads = 0;  // 0 = hardware threads
+    std::int32_t n_threads = 0;  // 0 = one per physical core
     Pooling pooling = Pooling::kDefault;
     bool normalize = true;          // L2-normalise every vector
     std::int32_t max_tokens = 512;  // longer texts are truncated (the tokens past it are dropped)

@@ -107,7 +107,8 @@ enum class LogitsMode {
 
 struct SessionOptions {
     std::int32_t n_ctx = 0;  // context length; 0 = the model's, capped at 4096
-    // 0 = automatic: the hardware threads, or 1 for models under 32 MiB of weights, where
+    // 0 = automatic: one per physical core (performance cores on hybrid CPUs; SMT siblings
+    // add little and cost hand-offs), or 1 for models under 32 MiB of weights, where
     // splitting a product costs more than it saves.
     std::int32_t n_threads = 0;
     std::int32_t n_batch = 512;  // tokens per forward pass; longer inputs are split

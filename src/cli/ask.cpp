@@ -176,7 +176,7 @@ void add_ask_command(CLI::App& app, CommandContext& ctx) {
         ->capture_default_str();
     cmd->add_option("--embed-model", args->embed_model,
                     "GGUF embedding model for dense/hybrid retrieval");
-    cmd->add_option("-t,--threads", args->n_threads, "Threads (0: all cores)");
+    cmd->add_option("-t,--threads", args->n_threads, "Threads (0: one per physical core)");
     cmd->callback([args, &ctx] { ctx.exit_code = run_ask(*args); });
 }
 

@@ -12,12 +12,12 @@
 #include <memory>
 #include <span>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "lore/engine.h"
 
 #include "cli/commands.h"
+#include "core/cpu_topology.h"
 
 namespace lore::cli {
 
@@ -99,11 +99,11 @@ int run_bench(const BenchArgs& args) {
                 "backend", "threads", "test", "t/s");
     std::printf("| %s | %s: | %s: | %s | %s: | %s: | %s: |\n", std::string(30, '-').c_str(),
                 std::string(9, '-').c_str(), std::string(9, '-').c_str(),
-                std::string(10, '-').c_str(), std::string(6, '-').c_str(),
+                std::string(11, '-').c_str(), std::string(6, '-').c_str(),
                 std::string(14, '-').c_str(), std::string(19, '-').c_str());
     for (int n_threads : args.threads) {
         if (n_threads <= 0) {
-            n_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+            n_threads = default_thread_count();
         }
         SessionOptions options;
         options.n_threads = n_threads;
@@ -184,7 +184,8 @@ void add_bench_command(CLI::App& app, CommandContext& ctx) {
         "CPU without AVX-512 (avxvnni: with AVX-VNNI, as Intel's since Alder Lake).");
     cmd->add_option("-m,--model", args->model_path, "GGUF model file")->required();
     add_load_flags(cmd, &args->load);
-    cmd->add_option("-t,--threads", args->threads, "Thread counts, comma-separated (0: all cores)")
+    cmd->add_option("-t,--threads", args->threads,
+                    "Thread counts, comma-separated (0: one per physical core)")
         ->delimiter(',')
         ->capture_default_str();
     cmd->add_option("-p,--n-prompt", args->n_prompt, "Prompt tokens for the pp test (0: skip)")

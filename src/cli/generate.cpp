@@ -179,7 +179,7 @@ void add_generate_command(CLI::App& app, CommandContext& ctx) {
         ->check(CLI::Range(0, 100));
     cmd->add_flag("--chat", args->is_chat, "Wrap the prompt in the model's chat template");
     cmd->add_option("--system", args->system, "System message for --chat");
-    cmd->add_option("-t,--threads", args->n_threads, "Threads (default: all cores)")
+    cmd->add_option("-t,--threads", args->n_threads, "Threads (default: one per physical core)")
         ->check(CLI::Range(0, 1024));
     cmd->add_option("-c,--ctx-size", args->n_ctx,
                     "Context length (default: the model's, "

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/cpu_topology.h"
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #endif
@@ -25,7 +27,7 @@ inline void cpu_relax() {
 
 ThreadPool::ThreadPool(int n_threads) {
     if (n_threads <= 0) {
-        n_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+        n_threads = default_thread_count();
     }
     n_threads_ = n_threads;
     workers_.reserve(static_cast<std::size_t>(n_threads_ - 1));

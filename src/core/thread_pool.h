@@ -21,7 +21,7 @@ namespace lore {
 
 class ThreadPool {
 public:
-    // `n_threads` <= 0 means the number of hardware threads.
+    // `n_threads` <= 0 means default_thread_count(): one per physical core.
     explicit ThreadPool(int n_threads);
     ThreadPool(const ThreadPool&) = delete;
     ThreadPool& operator=(const ThreadPool&) = delete;
