@@ -5,7 +5,9 @@
 // runs gives the best it runs). Each set starts as a copy of the AVX2 set (the AVX2 set as a
 // copy of the reference), so an entry a set does not specialise falls back to a lower set;
 // the AVX-512 set does not depend on whether the CPU also has AVX-VNNI.
+#include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 
 #include "kernels/kernels.h"
@@ -55,21 +57,20 @@ bool cpu_has_avx512() {
 #endif
 }
 
+// The cap LORE_ISA asks for: no cap when unset; a value that names no set is reported on
+// stderr (once: this runs once per process) and caps nothing.
 Isa requested_isa() {
     const char* value = std::getenv("LORE_ISA");  // read once, before any thread uses kernels
     if (value == nullptr) {
         return Isa::kAvx512;
     }
-    const std::string name(value);
-    if (name == "reference") {
-        return Isa::kReference;
+    if (std::optional<Isa> isa = parse_isa(value)) {
+        return *isa;
     }
-    if (name == "avx2") {
-        return Isa::kAvx2;
-    }
-    if (name == "avxvnni") {
-        return Isa::kAvxVnni;
-    }
+    std::fprintf(stderr,
+                 "lore: LORE_ISA=%s names no kernel set (reference, avx2, avxvnni, avx512); "
+                 "using the best this CPU runs\n",
+                 value);
     return Isa::kAvx512;
 }
 
@@ -116,6 +117,15 @@ const KernelSets& kernel_sets() {
 }
 
 }  // namespace
+
+std::optional<Isa> parse_isa(std::string_view name) {
+    for (Isa isa : kAllIsas) {
+        if (isa_name(isa) == name) {
+            return isa;
+        }
+    }
+    return std::nullopt;
+}
 
 std::string_view isa_name(Isa isa) {
     switch (isa) {

@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -127,6 +128,8 @@ enum class Isa { kReference, kAvx2, kAvxVnni, kAvx512 };
 inline constexpr Isa kAllIsas[] = {Isa::kReference, Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512};
 
 std::string_view isa_name(Isa isa);
+// The set isa_name() names ("avx2" -> kAvx2); nullopt for any other text.
+std::optional<Isa> parse_isa(std::string_view name);
 
 // The kernels of one instruction set, indexed by TensorType. Entries a set does not
 // specialise fall back to the reference.

@@ -217,6 +217,15 @@ TEST_F(VariantsTest, F16NarrowingIsBitIdenticalToReference) {
     }
 }
 
+TEST(DispatchTest, LoreIsaNamesParseBackToTheirSets) {
+    for (Isa isa : kAllIsas) {
+        EXPECT_EQ(parse_isa(isa_name(isa)), isa) << isa_name(isa);
+    }
+    for (const char* name : {"", "AVX2", "avx", "avx-512", "avx512 ", "vnni"}) {
+        EXPECT_FALSE(parse_isa(name).has_value()) << '"' << name << '"';
+    }
+}
+
 TEST(DispatchTest, ActiveSetIsTheBestAvailableUnlessCapped) {
     const KernelSet& active = active_kernels();
 
