@@ -122,8 +122,9 @@ using AttentionHeadFn = void (*)(const float* q,
                                  float* scores,
                                  float* out);
 
-// Instruction sets with a kernel set, lowest first: each set starts as a copy of the one
-// below. kAvxVnni is AVX2 with 256-bit vpdpbusd (AVX-VNNI) in the packed kernels.
+// Instruction sets with a kernel set, lowest first (LORE_ISA caps in this order). The AVX2
+// set starts as a copy of the reference, the other two as copies of the AVX2 set. kAvxVnni
+// is AVX2 with 256-bit vpdpbusd (AVX-VNNI) in the packed kernels.
 enum class Isa { kReference, kAvx2, kAvxVnni, kAvx512 };
 inline constexpr Isa kAllIsas[] = {Isa::kReference, Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512};
 
