@@ -80,8 +80,8 @@ void add_rows(const float* a,
     }
 }
 
-// One thread per physical core (ThreadPool's default), except for models so small (under 32 MiB of weights) that a
-// matrix product is over before a second thread could join in.
+// One thread per physical core (ThreadPool's default), except for models so small (under 32 MiB of
+// weights) that a matrix product is over before a second thread could join in.
 int default_threads(const Model& model) {
     constexpr std::uint64_t kSmallModelBytes = 32ull << 20;
     return model.n_weight_bytes() < kSmallModelBytes ? 1 : 0;
