@@ -2,8 +2,7 @@
 # The whole test run, as CI runs it (.ci/run calls this script):
 #   1. set-up (Debian packages), 2. format check, 3. release build with warnings as errors
 #   and every ctest suite, and the model tests again on the AVX2 and AVX-VNNI kernel sets,
-#   4. the unit tests
-#   again under ASan+UBSan, 5. each fuzzer for a short bounded run.
+#   4. the unit tests again under ASan+UBSan, 5. each fuzzer for a short bounded run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
