@@ -93,6 +93,7 @@ KernelSets make_sets() {
     if (sets.has_avxvnni) {
         sets.avxvnni = sets.avx2;
         sets.avxvnni.isa = Isa::kAvxVnni;
+        x86::fill_avxvnni_quant_kernels(sets.avxvnni);
         x86::fill_avxvnni_packed_kernels(sets.avxvnni);
     }
     if (sets.has_avx512) {

@@ -11,6 +11,7 @@ void fill_avx2_float_kernels(KernelSet& set);        // avx2_float.cpp: F32, F16
 void fill_avx2_quant_kernels(KernelSet& set);        // avx2_quants.cpp: Q4_0 .. Q6_K, Q8_0/1/K
 void fill_avx2_packed_kernels(KernelSet& set);       // avx2_packed.cpp: packed, panels
 void fill_avx2_attention_kernels(KernelSet& set);    // avx2_attention.cpp: softmax, silu
+void fill_avxvnni_quant_kernels(KernelSet& set);     // avxvnni_quants.cpp: Q4_0 .. Q6_K
 void fill_avxvnni_packed_kernels(KernelSet& set);    // avxvnni_packed.cpp: packed, panels
 void fill_avx512_kernels(KernelSet& set);            // avx512_kernels.cpp
 void fill_avx512_tile_kernels(KernelSet& set);       // avx512_tiles.cpp: vec_dot_tile entries
