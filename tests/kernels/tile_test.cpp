@@ -147,9 +147,9 @@ TEST(TileTest, Avx2SetHasTilesForThe32ValueTypesAndPanelsForQ4_0AndQ8_0) {
     }
 }
 
-// The AVX-VNNI set is the AVX2 set with packed kernels of its own (vpdpbusd): a copy of the
+// The AVX-VNNI set is the AVX2 set with integer kernels of its own (vpdpbusd): a copy of the
 // AVX2 entries would pass every comparison with the reference and leave VNNI unused.
-TEST(TileTest, AvxVnniSetHasItsOwnPackedKernelsForEveryPackedType) {
+TEST(TileTest, AvxVnniSetHasItsOwnIntegerKernelsForEveryPackedType) {
     const KernelSet* vnni = kernels_for(Isa::kAvxVnni);
     const KernelSet* avx2 = kernels_for(Isa::kAvx2);
     if (vnni == nullptr || avx2 == nullptr) {
@@ -164,6 +164,7 @@ TEST(TileTest, AvxVnniSetHasItsOwnPackedKernelsForEveryPackedType) {
         EXPECT_NE((*vnni)[type].vec_dot_packed, (*avx2)[type].vec_dot_packed) << name;
         EXPECT_NE((*vnni)[type].vec_dot_panel_packed, (*avx2)[type].vec_dot_panel_packed) << name;
         EXPECT_NE((*vnni)[type].vec_dot_panel, (*avx2)[type].vec_dot_panel) << name;
+        EXPECT_NE((*vnni)[type].vec_dot, (*avx2)[type].vec_dot) << name;
     }
 }
 
