@@ -72,23 +72,24 @@ TEST(CpuTopologyTest, CountsEveryCpuWithoutSmt) {
     EXPECT_EQ(count_physical_cores(sys.root(), std::nullopt), 3);
 }
 
-TEST(CpuTopologyTest, HybridCpusCountOnlyPerformanceCores) {
-    FakeSysfs sys("hybrid");
-    // Two performance cores with SMT (CPUs 0-3) and four efficient cores (4-7).
+// A hybrid CPU: two performance cores with SMT (CPUs 0-3) and four efficient cores (4-7).
+void write_hybrid_cpu(FakeSysfs& sys) {
     sys.set_cpus(
         "0-7",
         {{0, "0-1"}, {1, "0-1"}, {2, "2-3"}, {3, "2-3"}, {4, "4"}, {5, "5"}, {6, "6"}, {7, "7"}});
     sys.write("cpu_core/cpus", "0-3");
     sys.write("cpu_atom/cpus", "4-7");
+}
+
+TEST(CpuTopologyTest, HybridCpusCountOnlyPerformanceCores) {
+    FakeSysfs sys("hybrid");
+    write_hybrid_cpu(sys);
     EXPECT_EQ(count_physical_cores(sys.root(), std::nullopt), 2);
 }
 
 TEST(CpuTopologyTest, CountsOnlyTheCpusOfTheAffinity) {
     FakeSysfs sys("affinity");
-    sys.set_cpus(
-        "0-7",
-        {{0, "0-1"}, {1, "0-1"}, {2, "2-3"}, {3, "2-3"}, {4, "4"}, {5, "5"}, {6, "6"}, {7, "7"}});
-    sys.write("cpu_core/cpus", "0-3");
+    write_hybrid_cpu(sys);
     EXPECT_EQ(count_physical_cores(sys.root(), Cpus({0, 1})), 1);     // both threads of a core
     EXPECT_EQ(count_physical_cores(sys.root(), Cpus({1, 2, 5})), 2);  // efficient core 5 left out
     EXPECT_EQ(count_physical_cores(sys.root(), Cpus({5, 6, 7})), 3);  // efficient cores only
