@@ -7,8 +7,8 @@
 // the AVX-512 set does not depend on whether the CPU also has AVX-VNNI.
 #include <cstdio>
 #include <cstdlib>
+#include <iterator>
 #include <optional>
-#include <string>
 
 #include "kernels/kernels.h"
 #include "kernels/reference/reference.h"
@@ -28,7 +28,6 @@ struct KernelSets {
     bool has_avx2 = false;
     bool has_avxvnni = false;
     bool has_avx512 = false;
-    const KernelSet* active = nullptr;
 };
 
 bool cpu_has_avx2() {
@@ -77,7 +76,6 @@ Isa requested_isa() {
 KernelSets make_sets() {
     KernelSets sets;
     reference::fill_kernels(sets.reference);
-    sets.active = &sets.reference;
 #if defined(LORE_KERNELS_X86)
     sets.has_avx2 = cpu_has_avx2();
     sets.has_avxvnni = sets.has_avx2 && cpu_has_avxvnni();
@@ -155,10 +153,11 @@ const KernelSet* kernels_for(Isa isa) {
 
 const KernelSet& active_kernels() {
     static const KernelSet* const active = [] {
+        // The highest set at or below the cap that this CPU runs (the reference always does).
         const Isa cap = requested_isa();
-        for (Isa isa : {Isa::kAvx512, Isa::kAvxVnni, Isa::kAvx2}) {
-            if (static_cast<int>(isa) <= static_cast<int>(cap) && kernels_for(isa) != nullptr) {
-                return kernels_for(isa);
+        for (auto isa = std::rbegin(kAllIsas); isa != std::rend(kAllIsas); ++isa) {
+            if (static_cast<int>(*isa) <= static_cast<int>(cap) && kernels_for(*isa) != nullptr) {
+                return kernels_for(*isa);
             }
         }
         return &reference_kernels();

@@ -1,9 +1,8 @@
 // AVX2 + FMA + F16C kernels of the plain float types F32, F16, BF16: dot products with f32
 // activations (which are also their vec_dot), tiles for a few tokens (vec_dot_tile) and
-// panels for prompt batches (vec_dot_panel),
-// dequantize (conversion to f32) and, for F16, quantize (conversion from f32: the session's
-// KV cache). Rows of any
-// length: a scalar tail handles n % 8. Compiled with -mavx2 -mfma -mf16c; only reached
+// panels for prompt batches (vec_dot_panel), dequantize (conversion to f32) and, for F16,
+// quantize (conversion from f32: the session's KV cache). Rows of any length: a scalar tail
+// handles n % 8. Compiled with -mavx2 -mfma -mf16c; only reached
 // through dispatch.cpp after CPUID. Everything here has internal linkage and avoids shared
 // inline helpers, so no AVX2 copy of an inline function can be picked by the linker for
 // code that runs on older CPUs.
