@@ -25,6 +25,27 @@ inline void cpu_relax() {
 
 }  // namespace
 
+void SpinBarrier::arrive_and_wait() {
+    if (n_threads_ <= 1) {
+        return;
+    }
+    const std::uint32_t generation = generation_.load(std::memory_order_acquire);
+    if (n_arrived_.fetch_add(1, std::memory_order_acq_rel) == n_threads_ - 1) {
+        // The reset happens before the release below, so a thread that sees the next
+        // generation and arrives again counts from zero.
+        n_arrived_.store(0, std::memory_order_relaxed);
+        generation_.store(generation + 1, std::memory_order_release);
+        return;
+    }
+    for (int spin = 0; generation_.load(std::memory_order_acquire) == generation; ++spin) {
+        if (spin < kSpinIterations) {
+            cpu_relax();
+        } else {
+            std::this_thread::yield();
+        }
+    }
+}
+
 ThreadPool::ThreadPool(int n_threads) {
     if (n_threads <= 0) {
         n_threads = default_thread_count();

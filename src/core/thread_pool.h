@@ -19,6 +19,28 @@
 
 namespace lore {
 
+// SpinBarrier: threads that run one job together wait here for each other between the
+// job's phases (a generation step runs all its layers in one job, with a barrier between
+// the products that read each other's rows). A phase is a few microseconds, so waiters spin;
+// after a while they yield, so that a descheduled thread on an oversubscribed machine gets
+// its core back. The count and the generation share one cache line: the last thread to
+// arrive then moves it once.
+class SpinBarrier {
+public:
+    explicit SpinBarrier(int n_threads) : n_threads_(n_threads) {}
+
+    SpinBarrier(const SpinBarrier&) = delete;
+    SpinBarrier& operator=(const SpinBarrier&) = delete;
+
+    // Returns once all n_threads threads have called it (for this generation).
+    void arrive_and_wait();
+
+private:
+    const int n_threads_;
+    alignas(64) std::atomic<int> n_arrived_{0};
+    std::atomic<std::uint32_t> generation_{0};
+};
+
 class ThreadPool {
 public:
     // `n_threads` <= 0 means default_thread_count(): one per physical core.

@@ -10,8 +10,9 @@
 //   logits = (rmsnorm(x) * output_norm) Woutput      (only for the rows asked for)
 // Matrix products split output rows across the thread pool, and each thread finishes its
 // rows' element-wise work (bias, silu(gate) * up, the residual add) in the same job;
-// attention splits (head, token) pairs, or query heads for one token. Logits do not depend
-// on the thread count. Nothing allocates per token: buffers are sized for n_batch at
+// attention splits (head, token) pairs. One token at a time (generation) runs every layer in
+// a single job instead, the threads meeting at barriers (forward_one_token). Logits do not
+// depend on the thread count. Nothing allocates per token: buffers are sized for n_batch at
 // creation.
 #include <algorithm>
 #include <array>
@@ -80,6 +81,19 @@ void add_rows(const float* a,
     }
 }
 
+// The rows [begin, end) of an n_rows product that thread `thread_idx` of `n_threads`
+// computes: equal shares of whole panels, which packed matrices need. Rows [begin, end) of
+// products of one height therefore come from the same thread (silu(gate) * up relies on it).
+std::pair<std::int64_t, std::int64_t> row_share(std::int64_t n_rows,
+                                                int thread_idx,
+                                                int n_threads) {
+    const std::int64_t unit = kernels::kPackRows;
+    const std::int64_t n_units = (n_rows + unit - 1) / unit;
+    const std::int64_t chunk = (n_units + n_threads - 1) / n_threads * unit;
+    const std::int64_t begin = std::min<std::int64_t>(n_rows, chunk * thread_idx);
+    return {begin, std::min<std::int64_t>(n_rows, begin + chunk)};
+}
+
 // One thread per physical core (ThreadPool's default), except for models so small (under 32 MiB of
 // weights) that a matrix product is over before a second thread could join in.
 int default_threads(const Model& model) {
@@ -94,6 +108,7 @@ public:
           model_(static_cast<const TransformerModel*>(model_holder_.get())),
           hp_(model_->hparams()),
           pool_(options.n_threads > 0 ? options.n_threads : default_threads(*model_)),
+          barrier_(pool_.n_threads()),
           quantize_activations_(options.quantize_activations),
           cache_type_(options.f16_cache ? TensorType::kF16 : TensorType::kF32),
           cache_value_bytes_(tensor_row_bytes(cache_type_, 1)) {
@@ -130,6 +145,12 @@ public:
         }
         rope_cos_.resize(batch * static_cast<std::size_t>(n_pairs));
         rope_sin_.resize(batch * static_cast<std::size_t>(n_pairs));
+        scratch_.resize(static_cast<std::size_t>(pool_.n_threads()));
+        for (ThreadScratch& scratch : scratch_) {
+            scratch.h.resize(embd);
+            scratch.head_values.resize(static_cast<std::size_t>(hp_.head_dim) * cache_value_bytes_);
+        }
+        plan_kv_head_owners();
     }
 
     // The K and V caches of every layer in one buffer of huge pages (fewer TLB misses for
@@ -223,6 +244,47 @@ private:
     void forward(std::span<const TokenId> tokens,
                  std::int64_t first_logit_row,
                  std::int32_t logits_dst_row);
+    // x_ = the embeddings of `tokens`.
+    void embed(std::span<const TokenId> tokens);
+
+    // ---- Generation: one token through every layer in a single job on the pool ----
+
+    // What one thread of a generation step keeps to itself.
+    struct ThreadScratch {
+        std::vector<float> h;                             // [n_embd] its normed input
+        std::array<kernels::QuantizedActivations, 3> xq;  // its quantizations of an input
+        std::vector<std::uint8_t> head_values;            // one head's values, cache type
+    };
+
+    // The forward pass of one token (logits into row logits_dst_row when wanted).
+    void forward_one_token(TokenId token, bool want_logits, std::int32_t logits_dst_row);
+    // Thread thread_idx's part of it; logits is null when none are wanted.
+    void one_token_pass(int thread_idx, int n_threads, float* logits);
+    // x quantized for each weight's vec_dot_type (once per type) into this thread's scratch;
+    // null entries when activations stay f32.
+    std::array<const kernels::QuantizedActivations*, 3> quantize_privately(
+        ThreadScratch& scratch,
+        std::initializer_list<const WeightMatrix*> weights,
+        const float* x) const;
+    // Chooses the thread that computes, rotates and caches each KV head's k and v rows.
+    void plan_kv_head_owners();
+    // Rows [begin, end) of wq that a thread computes in a generation step.
+    std::pair<std::int64_t, std::int64_t> q_share(const LayerWeights& l,
+                                                  int thread_idx,
+                                                  int n_threads) const;
+    // Rotates k of KV heads [head_begin, head_end) and stores their k and v in the cache.
+    void rope_and_cache_heads(std::int32_t layer_idx,
+                              std::int64_t head_begin,
+                              std::int64_t head_end,
+                              ThreadScratch& scratch);
+    // A thread's query heads of one token's attention (q rotated here).
+    void attend_one_token(std::int32_t layer_idx, int thread_idx, int n_threads);
+
+    // The query heads [first, last) a thread attends with in a generation step.
+    std::pair<std::int64_t, std::int64_t> query_heads_of(int thread_idx, int n_threads) const {
+        return {std::int64_t{hp_.n_head} * thread_idx / n_threads,
+                std::int64_t{hp_.n_head} * (thread_idx + 1) / n_threads};
+    }
 
     struct Product {
         const WeightMatrix* w;
@@ -256,14 +318,7 @@ private:
             std::size_t product_idx = 0;
             for (const Product& p : products) {
                 const WeightMatrix& w = *p.w;
-                // Every product is split at whole panels, which packed matrices need; so rows
-                // [begin, end) of products of one height come from the same thread, which
-                // rows_done relies on (silu(gate) * up).
-                const std::int64_t unit = kernels::kPackRows;
-                const std::int64_t n_units = (w.n_rows + unit - 1) / unit;
-                const std::int64_t chunk = (n_units + n_threads - 1) / n_threads * unit;
-                const std::int64_t begin = std::min<std::int64_t>(w.n_rows, chunk * thread_idx);
-                const std::int64_t end = std::min<std::int64_t>(w.n_rows, begin + chunk);
+                const auto [begin, end] = row_share(w.n_rows, thread_idx, n_threads);
                 if (begin < end) {
                     matmul_range(w, x, n_tokens, xq[product_idx], p.y, begin, end);
                     if (rows_done) {
@@ -336,8 +391,9 @@ private:
     // The rotation angles of positions n_past_ .. n_past_ + n_tokens - 1, once per batch.
     void set_rope_angles(std::int64_t n_tokens);
     void rope(float* x, std::int64_t n_tokens, std::int32_t n_heads) const;
+    // Rotates one head's vector by token t's angles.
+    void rope_head(float* v, std::int64_t t) const;
     void attention(std::int32_t layer_idx, std::int64_t n_tokens);
-    void attention_one_token(std::int32_t layer_idx);
 
     // The byte offset of cache value `index`.
     std::size_t kv_offset(std::int64_t index) const {
@@ -356,6 +412,13 @@ private:
     const TransformerModel* model_;
     const HParams& hp_;
     ThreadPool pool_;
+    SpinBarrier barrier_;                 // between the phases of a generation step
+    std::vector<ThreadScratch> scratch_;  // [n_threads]
+    // KV heads [kv_first_[t], kv_first_[t + 1]) are thread t's in a generation step.
+    std::vector<std::int32_t> kv_first_;
+    // Whether those heads' k and v rows are whole panels, so that their owner computes them
+    // itself; otherwise k and v are split as any product and cached after a barrier.
+    bool kv_heads_whole_ = false;
     std::int32_t n_ctx_ = 0;
     std::int32_t n_batch_ = 0;
     std::int64_t n_q_ = 0;   // n_head * head_dim
@@ -436,24 +499,16 @@ Status TransformerSession::decode(std::span<const TokenId> tokens, LogitsMode mo
 void TransformerSession::forward(std::span<const TokenId> tokens,
                                  std::int64_t first_logit_row,
                                  std::int32_t logits_dst_row) {
-    const model::ModelWeights& w = model_->weights();
     const auto n_tokens = static_cast<std::int64_t>(tokens.size());
+    if (n_tokens == 1 && hp_.n_head / hp_.n_head_kv <= kQueryChunk) {
+        forward_one_token(tokens[0], first_logit_row == 0, logits_dst_row);
+        return;
+    }
+    const model::ModelWeights& w = model_->weights();
     const std::int64_t n_embd = hp_.n_embd;
     const kernels::KernelSet& ks = kernels::active_kernels();
 
-    for (std::int64_t t = 0; t < n_tokens; ++t) {
-        const auto token = static_cast<std::int64_t>(tokens[static_cast<std::size_t>(t)]);
-        const std::uint8_t* row =
-            w.token_embd.data + static_cast<std::size_t>(token) * w.token_embd.row_bytes;
-        if (w.token_embd.packed) {
-            // A tied embedding table is packed for the output product: gather the row.
-            embd_row_.resize(w.token_embd.row_bytes);
-            kernels::unpack_rows(w.token_embd.type, w.token_embd.data, w.token_embd.row_bytes,
-                                 token, 1, embd_row_.data());
-            row = embd_row_.data();
-        }
-        ks[w.token_embd.type].dequantize(row, x_.data() + t * n_embd, n_embd);
-    }
+    embed(tokens);
     capture_hidden(0, n_tokens);
     set_rope_angles(n_tokens);
     // x += tmp, for the rows of the attention and FFN outputs a thread computed.
@@ -522,6 +577,24 @@ void TransformerSession::forward(std::span<const TokenId> tokens,
                static_cast<std::size_t>(logits_dst_row) * static_cast<std::size_t>(hp_.n_vocab));
 }
 
+void TransformerSession::embed(std::span<const TokenId> tokens) {
+    const model::WeightMatrix& table = model_->weights().token_embd;
+    const std::int64_t n_embd = hp_.n_embd;
+    for (std::size_t t = 0; t < tokens.size(); ++t) {
+        const auto token = static_cast<std::int64_t>(tokens[t]);
+        const std::uint8_t* row = table.data + static_cast<std::size_t>(token) * table.row_bytes;
+        if (table.packed) {
+            // A tied embedding table is packed for the output product: gather the row.
+            embd_row_.resize(table.row_bytes);
+            kernels::unpack_rows(table.type, table.data, table.row_bytes, token, 1,
+                                 embd_row_.data());
+            row = embd_row_.data();
+        }
+        kernels::active_kernels()[table.type].dequantize(
+            row, x_.data() + static_cast<std::int64_t>(t) * n_embd, n_embd);
+    }
+}
+
 // dst[i * dst_stride + t] = src[t * n + i] for i < n, t < n_tokens: values of `Value` type.
 template <typename Value>
 void transpose_into(const std::uint8_t* src,
@@ -578,29 +651,31 @@ void TransformerSession::set_rope_angles(std::int64_t n_tokens) {
 }
 
 void TransformerSession::rope(float* x, std::int64_t n_tokens, std::int32_t n_heads) const {
-    const std::int32_t n_pairs = hp_.n_rot / 2;
-    const std::int64_t head_dim = hp_.head_dim;
-    // Pairs innermost, one loop per style, so that the compiler vectorises them.
     for (std::int64_t t = 0; t < n_tokens; ++t) {
-        const float* cos_t = rope_cos_.data() + t * n_pairs;
-        const float* sin_t = rope_sin_.data() + t * n_pairs;
         for (std::int32_t head = 0; head < n_heads; ++head) {
-            float* v = x + (t * n_heads + head) * head_dim;
-            if (hp_.rope_style == RopeStyle::kNormal) {
-                for (std::int32_t i = 0; i < n_pairs; ++i) {
-                    const float x0 = v[2 * i];
-                    const float x1 = v[2 * i + 1];
-                    v[2 * i] = x0 * cos_t[i] - x1 * sin_t[i];
-                    v[2 * i + 1] = x0 * sin_t[i] + x1 * cos_t[i];
-                }
-            } else {
-                for (std::int32_t i = 0; i < n_pairs; ++i) {
-                    const float x0 = v[i];
-                    const float x1 = v[i + n_pairs];
-                    v[i] = x0 * cos_t[i] - x1 * sin_t[i];
-                    v[i + n_pairs] = x0 * sin_t[i] + x1 * cos_t[i];
-                }
-            }
+            rope_head(x + (t * n_heads + head) * hp_.head_dim, t);
+        }
+    }
+}
+
+void TransformerSession::rope_head(float* v, std::int64_t t) const {
+    const std::int32_t n_pairs = hp_.n_rot / 2;
+    const float* cos_t = rope_cos_.data() + t * n_pairs;
+    const float* sin_t = rope_sin_.data() + t * n_pairs;
+    // Pairs innermost, one loop per style, so that the compiler vectorises them.
+    if (hp_.rope_style == RopeStyle::kNormal) {
+        for (std::int32_t i = 0; i < n_pairs; ++i) {
+            const float x0 = v[2 * i];
+            const float x1 = v[2 * i + 1];
+            v[2 * i] = x0 * cos_t[i] - x1 * sin_t[i];
+            v[2 * i + 1] = x0 * sin_t[i] + x1 * cos_t[i];
+        }
+    } else {
+        for (std::int32_t i = 0; i < n_pairs; ++i) {
+            const float x0 = v[i];
+            const float x1 = v[i + n_pairs];
+            v[i] = x0 * cos_t[i] - x1 * sin_t[i];
+            v[i + n_pairs] = x0 * sin_t[i] + x1 * cos_t[i];
         }
     }
 }
@@ -609,11 +684,7 @@ void TransformerSession::attention(std::int32_t layer_idx, std::int64_t n_tokens
     // Per (head, chunk of queries): scores = Q K^T and out = softmax(scores) V are two
     // matrix products over the cache, run by the f32 matmul kernels (K rows are keys; the V
     // cache is stored transposed so its rows are value dimensions). Keys after a query's own
-    // position get zero weight.
-    if (n_tokens == 1 && hp_.n_head / hp_.n_head_kv <= kQueryChunk) {
-        attention_one_token(layer_idx);
-        return;
-    }
+    // position get zero weight. (One token at a time goes through attend_one_token.)
     const std::uint8_t* k_cache = k_cache_[static_cast<std::size_t>(layer_idx)];
     const std::uint8_t* v_cache = v_cache_[static_cast<std::size_t>(layer_idx)];
     const std::size_t value_bytes = cache_value_bytes_;
@@ -682,50 +753,261 @@ void float_products(TensorType type,
 // identical rows: the tile kernels give a (row, query) the same sum for any number of
 // queries from 2 up, but one query takes the streaming path, whose other summation order
 // would make the logits depend on the thread count.
-void TransformerSession::attention_one_token(std::int32_t layer_idx) {
+void TransformerSession::attend_one_token(std::int32_t layer_idx, int thread_idx, int n_threads) {
     const std::uint8_t* k_cache = k_cache_[static_cast<std::size_t>(layer_idx)];
     const std::uint8_t* v_cache = v_cache_[static_cast<std::size_t>(layer_idx)];
     const std::int64_t head_dim = hp_.head_dim;
     const std::int64_t group = hp_.n_head / hp_.n_head_kv;
     const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
     const std::int64_t n_keys = n_past_ + 1;
-    pool_.run([&](int thread_idx, int n_threads) {
-        float* scores = scores_.data() + static_cast<std::size_t>(thread_idx) *
-                                             static_cast<std::size_t>(kQueryChunk * n_ctx_);
-        float* scratch =
-            query_scratch_.data() +
-            static_cast<std::size_t>(thread_idx) * static_cast<std::size_t>(kQueryChunk * head_dim);
-        const std::int64_t first = std::int64_t{hp_.n_head} * thread_idx / n_threads;
-        const std::int64_t last = std::int64_t{hp_.n_head} * (thread_idx + 1) / n_threads;
-        for (std::int64_t head = first; head < last;) {
-            const std::int64_t kv_head = head / group;
-            const std::int64_t n_heads = std::min(last, (kv_head + 1) * group) - head;
-            const bool is_lone = n_heads == 1 && group > 1;
-            const float* queries = q_.data() + head * head_dim;
-            std::int64_t n_rows = n_heads;
-            float* out = attn_.data() + head * head_dim;
-            if (is_lone) {
-                std::copy(queries, queries + head_dim, scratch);
-                std::copy(queries, queries + head_dim, scratch + head_dim);
-                queries = scratch;
-                n_rows = 2;
-                out = scratch;  // the queries are read before the output is written
-            }
-            float_products(cache_type_, k_cache + kv_offset(kv_head * n_ctx_ * head_dim),
-                           static_cast<std::size_t>(head_dim) * cache_value_bytes_, n_keys, queries,
-                           n_rows, head_dim, scores, n_keys);
-            for (std::int64_t g = 0; g < n_rows; ++g) {
-                kernels::softmax_row(scores + g * n_keys, n_keys, n_keys, scale);
-            }
-            float_products(cache_type_, v_cache + kv_offset(kv_head * head_dim * n_ctx_),
-                           static_cast<std::size_t>(n_ctx_) * cache_value_bytes_, head_dim, scores,
-                           n_rows, n_keys, out, head_dim);
-            if (is_lone) {
-                std::copy(scratch, scratch + head_dim, attn_.data() + head * head_dim);
-            }
-            head += n_heads;
+    float* scores = scores_.data() + static_cast<std::size_t>(thread_idx) *
+                                         static_cast<std::size_t>(kQueryChunk * n_ctx_);
+    float* scratch = query_scratch_.data() + static_cast<std::size_t>(thread_idx) *
+                                                 static_cast<std::size_t>(kQueryChunk * head_dim);
+    const auto [first, last] = query_heads_of(thread_idx, n_threads);
+    for (std::int64_t head = first; head < last; ++head) {
+        rope_head(q_.data() + head * head_dim, 0);
+    }
+    for (std::int64_t head = first; head < last;) {
+        const std::int64_t kv_head = head / group;
+        const std::int64_t n_heads = std::min(last, (kv_head + 1) * group) - head;
+        const bool is_lone = n_heads == 1 && group > 1;
+        const float* queries = q_.data() + head * head_dim;
+        std::int64_t n_rows = n_heads;
+        float* out = attn_.data() + head * head_dim;
+        if (is_lone) {
+            std::copy(queries, queries + head_dim, scratch);
+            std::copy(queries, queries + head_dim, scratch + head_dim);
+            queries = scratch;
+            n_rows = 2;
+            out = scratch;  // the queries are read before the output is written
         }
-    });
+        float_products(cache_type_, k_cache + kv_offset(kv_head * n_ctx_ * head_dim),
+                       static_cast<std::size_t>(head_dim) * cache_value_bytes_, n_keys, queries,
+                       n_rows, head_dim, scores, n_keys);
+        for (std::int64_t g = 0; g < n_rows; ++g) {
+            kernels::softmax_row(scores + g * n_keys, n_keys, n_keys, scale);
+        }
+        float_products(cache_type_, v_cache + kv_offset(kv_head * head_dim * n_ctx_),
+                       static_cast<std::size_t>(n_ctx_) * cache_value_bytes_, head_dim, scores,
+                       n_rows, n_keys, out, head_dim);
+        if (is_lone) {
+            std::copy(scratch, scratch + head_dim, attn_.data() + head * head_dim);
+        }
+        head += n_heads;
+    }
+}
+
+// Generation runs the whole token in one job on the pool. Each thread norms and quantizes
+// the input of every product itself, computes its share of the product's rows and the
+// element-wise work on them, and waits at a barrier only where the next phase reads rows of
+// others: after q, k and v, after attention, and after wo, gate/up and down. Between
+// products the threads so neither wait for a job nor for one thread's serial norm and
+// quantization, and no activation moves between cores in quantized form. Every row is
+// computed by the kernels a batch uses, so the logits do not depend on the thread count.
+void TransformerSession::forward_one_token(TokenId token,
+                                           bool want_logits,
+                                           std::int32_t logits_dst_row) {
+    embed({&token, 1});
+    capture_hidden(0, 1);
+    set_rope_angles(1);
+    float* logits = want_logits ? logits_.data() + static_cast<std::size_t>(logits_dst_row) *
+                                                       static_cast<std::size_t>(hp_.n_vocab)
+                                : nullptr;
+    pool_.run(
+        [&](int thread_idx, int n_threads) { one_token_pass(thread_idx, n_threads, logits); });
+    activations_changed();
+    n_past_ += 1;
+    capture_final_hidden(1);
+}
+
+void TransformerSession::one_token_pass(int thread_idx, int n_threads, float* logits) {
+    const model::ModelWeights& w = model_->weights();
+    const std::int64_t n_embd = hp_.n_embd;
+    const std::int64_t head_dim = hp_.head_dim;
+    ThreadScratch& scratch = scratch_[static_cast<std::size_t>(thread_idx)];
+    float* h = scratch.h.data();
+    // Rows [begin, end) of y = x W^T, when there are any.
+    const auto own_rows = [](const WeightMatrix& weight, const float* x,
+                             const kernels::QuantizedActivations* xq, float* y,
+                             std::pair<std::int64_t, std::int64_t> rows) {
+        if (rows.first < rows.second) {
+            matmul_range(weight, x, 1, xq, y, rows.first, rows.second);
+        }
+    };
+    const auto add_bias = [](const std::vector<float>& bias, float* y,
+                             std::pair<std::int64_t, std::int64_t> rows) {
+        if (!bias.empty()) {
+            add_rows(bias.data(), 0, y, static_cast<std::int64_t>(bias.size()), 1, rows.first,
+                     rows.second);
+        }
+    };
+    const std::int64_t kv_begin = kv_first_[static_cast<std::size_t>(thread_idx)];
+    const std::int64_t kv_end = kv_first_[static_cast<std::size_t>(thread_idx) + 1];
+
+    for (std::int32_t layer_idx = 0; layer_idx < hp_.n_layer; ++layer_idx) {
+        const LayerWeights& l = w.layers[static_cast<std::size_t>(layer_idx)];
+        rms_norm(x_.data(), l.attn_norm.data(), n_embd, hp_.rms_eps, h);
+        const auto qkv_in = quantize_privately(scratch, {&l.wq, &l.wk, &l.wv}, h);
+        const auto q_rows = q_share(l, thread_idx, n_threads);
+        own_rows(l.wq, h, qkv_in[0], q_.data(), q_rows);
+        add_bias(l.bq, q_.data(), q_rows);
+        const auto kv_rows = kv_heads_whole_ ? std::pair{kv_begin * head_dim, kv_end * head_dim}
+                                             : row_share(n_kv_, thread_idx, n_threads);
+        own_rows(l.wk, h, qkv_in[1], k_.data(), kv_rows);
+        add_bias(l.bk, k_.data(), kv_rows);
+        own_rows(l.wv, h, qkv_in[2], v_.data(), kv_rows);
+        add_bias(l.bv, v_.data(), kv_rows);
+        if (!kv_heads_whole_) {
+            barrier_.arrive_and_wait();  // the owners' heads were computed by others
+        }
+        rope_and_cache_heads(layer_idx, kv_begin, kv_end, scratch);
+        barrier_.arrive_and_wait();
+
+        attend_one_token(layer_idx, thread_idx, n_threads);
+        barrier_.arrive_and_wait();
+
+        const auto wo_in = quantize_privately(scratch, {&l.wo}, attn_.data());
+        const auto embd_rows = row_share(n_embd, thread_idx, n_threads);
+        own_rows(l.wo, attn_.data(), wo_in[0], tmp_.data(), embd_rows);
+        add_rows(tmp_.data(), n_embd, x_.data(), n_embd, 1, embd_rows.first, embd_rows.second);
+        barrier_.arrive_and_wait();
+
+        rms_norm(x_.data(), l.ffn_norm.data(), n_embd, hp_.rms_eps, h);
+        const auto ffn_in = quantize_privately(scratch, {&l.w_gate, &l.w_up}, h);
+        const auto ff_rows = row_share(hp_.n_ff, thread_idx, n_threads);
+        own_rows(l.w_gate, h, ffn_in[0], gate_.data(), ff_rows);
+        own_rows(l.w_up, h, ffn_in[1], up_.data(), ff_rows);
+        if (ff_rows.first < ff_rows.second) {
+            kernels::active_kernels().silu_mul(gate_.data() + ff_rows.first,
+                                               up_.data() + ff_rows.first,
+                                               ff_rows.second - ff_rows.first);
+        }
+        barrier_.arrive_and_wait();
+
+        const auto down_in = quantize_privately(scratch, {&l.w_down}, gate_.data());
+        own_rows(l.w_down, gate_.data(), down_in[0], tmp_.data(), embd_rows);
+        add_rows(tmp_.data(), n_embd, x_.data(), n_embd, 1, embd_rows.first, embd_rows.second);
+        barrier_.arrive_and_wait();
+        if (thread_idx == 0) {
+            // x_ is next written after two more barriers, which this thread passes too.
+            capture_hidden(layer_idx + 1, 1);
+        }
+    }
+    if (logits != nullptr) {
+        rms_norm(x_.data(), w.output_norm.data(), n_embd, hp_.rms_eps, h);
+        const auto out_in = quantize_privately(scratch, {&w.output}, h);
+        own_rows(w.output, h, out_in[0], logits, row_share(hp_.n_vocab, thread_idx, n_threads));
+    }
+}
+
+std::array<const kernels::QuantizedActivations*, 3> TransformerSession::quantize_privately(
+    ThreadScratch& scratch,
+    std::initializer_list<const WeightMatrix*> weights,
+    const float* x) const {
+    std::array<const kernels::QuantizedActivations*, 3> xq{};
+    if (!quantize_activations_) {
+        return xq;
+    }
+    std::size_t n_used = 0;
+    std::size_t i = 0;
+    for (const WeightMatrix* w : weights) {
+        const TensorType type = kernels::active_kernels()[w->type].vec_dot_type;
+        std::size_t slot = 0;
+        while (slot < n_used && scratch.xq[slot].type() != type) {
+            ++slot;
+        }
+        if (slot == n_used) {
+            scratch.xq[slot].quantize(w->type, x, 1, w->n_cols);
+            ++n_used;
+        }
+        xq[i++] = &scratch.xq[slot];
+    }
+    return xq;
+}
+
+// Each KV head goes to the thread that attends with most of its query heads (the first of
+// them on a tie): that thread computes its k and v rows, rotates and caches them, and then
+// mostly reads cache lines it wrote itself. With SmolLM2's 9 query heads over 3 KV heads and
+// 2 threads, thread 0 owns KV head 0 and thread 1 heads 1 and 2.
+void TransformerSession::plan_kv_head_owners() {
+    const int n_threads = pool_.n_threads();
+    const std::int64_t group = hp_.n_head / hp_.n_head_kv;
+    std::vector<int> owner(static_cast<std::size_t>(hp_.n_head_kv), 0);
+    for (std::int64_t kv_head = 0; kv_head < hp_.n_head_kv; ++kv_head) {
+        std::int64_t most = 0;
+        for (int t = 0; t < n_threads; ++t) {
+            const auto [first, last] = query_heads_of(t, n_threads);
+            const std::int64_t n_shared =
+                std::min(last, (kv_head + 1) * group) - std::max(first, kv_head * group);
+            if (n_shared > most) {
+                most = n_shared;
+                owner[static_cast<std::size_t>(kv_head)] = t;
+            }
+        }
+    }
+    // Owners rise with the head (query heads are split in order), so each thread's heads are
+    // one range.
+    kv_first_.assign(static_cast<std::size_t>(n_threads) + 1, hp_.n_head_kv);
+    for (std::int64_t kv_head = hp_.n_head_kv - 1; kv_head >= 0; --kv_head) {
+        for (int t = 0; t <= owner[static_cast<std::size_t>(kv_head)]; ++t) {
+            kv_first_[static_cast<std::size_t>(t)] = static_cast<std::int32_t>(kv_head);
+        }
+    }
+    kv_heads_whole_ = hp_.head_dim % kernels::kPackRows == 0;
+}
+
+// With whole KV heads per thread, the q rows even out the bytes of weights each thread reads
+// (a thread that owns more KV heads takes fewer q rows), in whole panels.
+std::pair<std::int64_t, std::int64_t> TransformerSession::q_share(const LayerWeights& l,
+                                                                  int thread_idx,
+                                                                  int n_threads) const {
+    if (!kv_heads_whole_) {
+        return row_share(n_q_, thread_idx, n_threads);
+    }
+    const auto head_bytes =
+        static_cast<double>(hp_.head_dim) * static_cast<double>(l.wk.row_bytes + l.wv.row_bytes);
+    const auto q_row_bytes = static_cast<double>(l.wq.row_bytes);
+    const double total = static_cast<double>(n_q_) * q_row_bytes + hp_.n_head_kv * head_bytes;
+    const auto unit = static_cast<double>(kernels::kPackRows);
+    // The end of thread t's q rows: the rows that give threads 0..t their bytes, never fewer
+    // than an earlier thread's end.
+    std::int64_t begin = 0;
+    std::int64_t end = 0;
+    for (int t = 0; t <= thread_idx; ++t) {
+        begin = end;
+        if (t == n_threads - 1) {
+            end = n_q_;
+            break;
+        }
+        const double kv_bytes = kv_first_[static_cast<std::size_t>(t) + 1] * head_bytes;
+        const double q_bytes = total * (t + 1) / n_threads - kv_bytes;
+        const auto rows = static_cast<std::int64_t>(std::llround(q_bytes / q_row_bytes / unit)) *
+                          kernels::kPackRows;
+        end = std::clamp(rows, begin, n_q_);
+    }
+    return {begin, end};
+}
+
+void TransformerSession::rope_and_cache_heads(std::int32_t layer_idx,
+                                              std::int64_t head_begin,
+                                              std::int64_t head_end,
+                                              ThreadScratch& scratch) {
+    const kernels::QuantizeFn convert = kernels::active_kernels()[cache_type_].quantize;
+    const std::int64_t head_dim = hp_.head_dim;
+    std::uint8_t* k_cache = k_cache_[static_cast<std::size_t>(layer_idx)];
+    std::uint8_t* v_cache = v_cache_[static_cast<std::size_t>(layer_idx)];
+    for (std::int64_t head = head_begin; head < head_end; ++head) {
+        float* k = k_.data() + head * head_dim;
+        rope_head(k, 0);
+        convert(k, k_cache + kv_offset((head * n_ctx_ + n_past_) * head_dim), head_dim);
+        // V is cached transposed (store_in_cache): one value per value dimension's row.
+        convert(v_.data() + head * head_dim, scratch.head_values.data(), head_dim);
+        for (std::int64_t d = 0; d < head_dim; ++d) {
+            std::memcpy(v_cache + kv_offset((head * head_dim + d) * n_ctx_ + n_past_),
+                        scratch.head_values.data() + kv_offset(d), cache_value_bytes_);
+        }
+    }
 }
 
 void TransformerSession::capture_final_hidden(std::int64_t n_tokens) {

@@ -66,6 +66,35 @@ TEST(ThreadPoolTest, JobsWakeSleepingWorkers) {
     EXPECT_EQ(total.load(), 40 * 6);
 }
 
+// Each thread writes its slot of a phase, waits, then checks every other thread's slot of
+// that phase: a barrier that let one thread through early would show a stale slot. Three
+// threads on two cores also make waiters outlast their spinning and yield.
+TEST(SpinBarrierTest, NoThreadPassesBeforeAllHaveArrived) {
+    constexpr int kThreads = 3;
+    constexpr int kPhases = 2000;
+    ThreadPool pool(kThreads);
+    SpinBarrier barrier(kThreads);
+    std::vector<std::atomic<int>> phase_of(kThreads);
+    std::atomic<int> n_stale{0};
+
+    pool.run([&](int thread_idx, int n_threads) {
+        for (int phase = 1; phase <= kPhases; ++phase) {
+            phase_of[static_cast<std::size_t>(thread_idx)].store(phase, std::memory_order_relaxed);
+            barrier.arrive_and_wait();
+            for (int other = 0; other < n_threads; ++other) {
+                const int seen =
+                    phase_of[static_cast<std::size_t>(other)].load(std::memory_order_relaxed);
+                if (seen < phase) {
+                    n_stale.fetch_add(1);
+                }
+            }
+            barrier.arrive_and_wait();  // nobody writes the next phase before all have read
+        }
+    });
+
+    EXPECT_EQ(n_stale.load(), 0);
+}
+
 TEST(ThreadPoolTest, SingleThreadRunsInline) {
     ThreadPool pool(1);
     int calls = 0;

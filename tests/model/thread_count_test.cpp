@@ -65,35 +65,37 @@ TEST_P(ThreadCountTest, LogitsAreBitIdenticalForOneTwoAndThreeThreads) {
     }
 }
 
-// Generation after a thousand cached tokens (one token against the whole cache, through
-// the generation kernels) gives the logits of the prompt path, which takes the batch at
-// once, up to the order of the sums (F32 weights and an f32 cache leave nothing else).
-TEST(LongContextTest, GenerationMatchesThePromptPath) {
-    const std::string path =
-        std::string(LORE_SOURCE_DIR) + "/tests/testdata/models/tiny-llama-F32.gguf";
+// The last n_one_by_one of n_tokens positions decoded one at a time (the generation pass)
+// give the logits of the prompt path, which takes them in one batch, up to the order of the
+// sums: with f32 activations and an f32 cache nothing else differs.
+void expect_generation_matches_prompt_path(const std::string& file,
+                                           int n_threads,
+                                           std::size_t n_tokens,
+                                           std::size_t n_one_by_one) {
+    const std::string path = std::string(LORE_SOURCE_DIR) + "/tests/testdata/models/" + file;
     Result<std::shared_ptr<const Model>> model = Model::load(path);
     ASSERT_TRUE(model.has_value()) << model.status().to_string();
     SessionOptions options;
-    options.n_ctx = 1100;
-    options.n_threads = 2;
+    options.n_ctx = static_cast<std::int32_t>(n_tokens) + 60;
+    options.n_threads = n_threads;
     options.f16_cache = false;
     options.quantize_activations = false;
-    std::vector<TokenId> tokens(1040);
+    std::vector<TokenId> tokens(n_tokens);
     for (std::size_t i = 0; i < tokens.size(); ++i) {
         tokens[i] = static_cast<TokenId>((i * 7919 + 13) %
                                          static_cast<std::size_t>((*model)->hparams().n_vocab));
     }
-    constexpr std::size_t kPrefix = 1030;  // then 10 tokens one at a time
+    const std::size_t prefix = n_tokens - n_one_by_one;
 
     std::unique_ptr<Session> batch = std::move(Session::create(*model, options)).value();
     const Status status = batch->decode(tokens, LogitsMode::kAll);
     ASSERT_TRUE(status.is_ok()) << status.to_string();
     std::unique_ptr<Session> one_by_one = std::move(Session::create(*model, options)).value();
     ASSERT_TRUE(
-        one_by_one->decode(std::span<const TokenId>(tokens).first(kPrefix), LogitsMode::kNone)
+        one_by_one->decode(std::span<const TokenId>(tokens).first(prefix), LogitsMode::kNone)
             .is_ok());
 
-    for (std::size_t i = kPrefix; i < tokens.size(); ++i) {
+    for (std::size_t i = prefix; i < tokens.size(); ++i) {
         ASSERT_TRUE(one_by_one->decode({&tokens[i], 1}, LogitsMode::kLast).is_ok());
         std::span<const float> got = one_by_one->logits(0);
         std::span<const float> want = batch->logits(static_cast<std::int32_t>(i));
@@ -101,6 +103,20 @@ TEST(LongContextTest, GenerationMatchesThePromptPath) {
         for (std::size_t v = 0; v < got.size(); ++v) {
             ASSERT_NEAR(got[v], want[v], 1e-4) << "position " << i << " token " << v;
         }
+    }
+}
+
+// Generation after a thousand cached tokens, one token against the whole cache.
+TEST(GenerationTest, MatchesThePromptPathAfterALongContext) {
+    expect_generation_matches_prompt_path("tiny-llama-F32.gguf", 2, 1040, 10);
+}
+
+// A head_dim of 24 leaves KV heads across the 16-row panels of packed k and v, so generation
+// computes them as any product and caches them after a barrier; with 3 threads one thread
+// owns no KV head at all.
+TEST(GenerationTest, MatchesThePromptPathWhenHeadsStraddlePanels) {
+    for (int n_threads : {1, 2, 3}) {
+        expect_generation_matches_prompt_path("tiny-qwen2-hd24-Q4_0.gguf", n_threads, 40, 12);
     }
 }
 
@@ -112,12 +128,15 @@ std::string name_of(const testing::TestParamInfo<const char*>& file) {
 }
 
 // Qwen2 adds qkv biases; Q4_K_M mixes types (gate/up and down differ); Q4_0 and F16 are
-// single-type.
-INSTANTIATE_TEST_SUITE_P(
-    TinyModels,
-    ThreadCountTest,
-    testing::Values("tiny-qwen2-Q4_K_M", "tiny-qwen2-F16", "tiny-llama-Q4_0", "tiny-llama-Q8_0"),
-    name_of);
+// single-type; hd24 has KV heads that straddle packed panels (24-value heads).
+INSTANTIATE_TEST_SUITE_P(TinyModels,
+                         ThreadCountTest,
+                         testing::Values("tiny-qwen2-Q4_K_M",
+                                         "tiny-qwen2-F16",
+                                         "tiny-llama-Q4_0",
+                                         "tiny-llama-Q8_0",
+                                         "tiny-qwen2-hd24-Q4_0"),
+                         name_of);
 
 }  // namespace
 }  // namespace lore
