@@ -85,6 +85,18 @@ using VecDotPackedFn = void (*)(const void* panels,
                                 float* y,
                                 std::int64_t n);
 
+// Y[g, i] = sum_j P[g, j] * V[j, i]: attention's weighted sum of value rows (weighted_rows
+// below).
+using WeightedRowsFn = void (*)(const void* v,
+                                std::size_t v_row_bytes,
+                                std::int64_t n_rows,
+                                const float* p,
+                                std::int64_t p_stride,
+                                std::int64_t n_weights,
+                                float* y,
+                                std::int64_t y_stride,
+                                std::int64_t n);
+
 struct TypeKernels {
     DequantizeFn dequantize = nullptr;
     QuantizeFn quantize = nullptr;
@@ -105,6 +117,9 @@ struct TypeKernels {
     // One token against weights re-laid by pack_rows (see "Packed weights" below); nullptr
     // where a set has none, and then weights of this type are not worth packing.
     VecDotPackedFn vec_dot_packed = nullptr;
+    // Float types (the KV cache's): weighted sums of rows (weighted_rows below); nullptr
+    // where a set has none (then the reference's runs).
+    WeightedRowsFn weighted_rows = nullptr;
 };
 
 // f32 helpers of attention (see dot_f32, axpy_f32 and attention_head below).
@@ -196,6 +211,23 @@ void softmax_row(float* row, std::int64_t n_visible, std::int64_t n, float scale
 // gate[i] = silu(gate[i]) * up[i] = gate[i] / (1 + exp(-gate[i])) * up[i] for i < n: the
 // gated FFN activation.
 void silu_mul(float* gate, const float* up, std::int64_t n);
+
+// Y[g, i] = sum_{j < n_rows} P[g, j] * V[j, i] for g < n_weights and i < n: attention's sum
+// of value rows weighted by softmax rows. V: rows of a float `type` (F32, F16, BF16),
+// `v_row_bytes` apart; P: [n_weights, p_stride] f32; Y: [n_weights, y_stride] f32. Each Y
+// value is one chain of fused multiply-adds over j in order, from zero, in every kernel set:
+// the results are bit-identical across sets and do not depend on n_weights (which rows share
+// a call). Uses active_kernels().
+void weighted_rows(TensorType type,
+                   const void* v,
+                   std::size_t v_row_bytes,
+                   std::int64_t n_rows,
+                   const float* p,
+                   std::int64_t p_stride,
+                   std::int64_t n_weights,
+                   float* y,
+                   std::int64_t y_stride,
+                   std::int64_t n);
 
 // Y[t, r] = dot(W row r, X row t) for rows r in [row_begin, row_end), all tokens t.
 // W: rows of `type`, `w_row_bytes` apart; X: [n_tokens, n_cols] f32 row-major;

@@ -99,6 +99,23 @@ void matmul_rows(TensorType type,
                      row_begin, row_end);
 }
 
+void weighted_rows(TensorType type,
+                   const void* v,
+                   std::size_t v_row_bytes,
+                   std::int64_t n_rows,
+                   const float* p,
+                   std::int64_t p_stride,
+                   std::int64_t n_weights,
+                   float* y,
+                   std::int64_t y_stride,
+                   std::int64_t n) {
+    WeightedRowsFn fn = active_kernels()[type].weighted_rows;
+    if (fn == nullptr) {
+        fn = reference_kernels()[type].weighted_rows;
+    }
+    fn(v, v_row_bytes, n_rows, p, p_stride, n_weights, y, y_stride, n);
+}
+
 void QuantizedActivations::quantize(TensorType weight_type,
                                     const float* x,
                                     std::int64_t n_tokens,

@@ -3,6 +3,7 @@
 // real models.
 // Budgets: dot and the weighted V sum accumulate in f32 in another order and the SIMD exp
 // is within a few ulp, so |got - want| <= kBudget * (sum of |terms|).
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -242,6 +243,81 @@ TEST(AttentionTest, SoftmaxAndSiluFreeFunctionsUseTheActiveSet) {
     silu_mul(gate.data(), up.data(), 3);
 
     EXPECT_EQ(gate, want_gate);
+}
+
+// V rows of `type` (n_rows x row_values, converted from f32 through the reference) with
+// their f32 values as the kernels read them.
+struct ValueRows {
+    std::vector<std::uint8_t> bytes;
+    std::size_t row_bytes = 0;
+};
+
+ValueRows value_rows(TensorType type, std::int64_t n_rows, std::int64_t row_values) {
+    const std::vector<float> values = random_values(n_rows * row_values, 31);
+    ValueRows rows;
+    rows.row_bytes = tensor_row_bytes(type, row_values);
+    rows.bytes.resize(rows.row_bytes * static_cast<std::size_t>(n_rows));
+    for (std::int64_t j = 0; j < n_rows; ++j) {
+        reference_kernels()[type].quantize(
+            values.data() + j * row_values,
+            rows.bytes.data() + rows.row_bytes * static_cast<std::size_t>(j), row_values);
+    }
+    return rows;
+}
+
+// Every set sums each output in one FMA chain over the rows in order, as the reference does:
+// the results are equal bit for bit, at widths around the vectors (head_dim 24, 64, 80, 128
+// among them), for 1-6 weight rows (blocks of 4 and their edges) and strided P and Y.
+TEST(WeightedRowsTest, EverySetMatchesTheReferenceBitForBit) {
+    constexpr std::int64_t kRowValues = 136;  // V rows wider than n: a cache row of heads
+    constexpr std::int64_t kPStride = 150;
+    constexpr std::int64_t kYStride = 140;
+    const std::vector<float> p = random_values(6 * kPStride, 32);
+    for (TensorType type : {TensorType::kF32, TensorType::kF16, TensorType::kBF16}) {
+        const ValueRows v = value_rows(type, 150, kRowValues);
+        for (const KernelSet* set : all_sets()) {
+            const WeightedRowsFn fn = (*set)[type].weighted_rows;
+            ASSERT_NE(fn, nullptr) << isa_name(set->isa);
+            for (std::int64_t n : {1, 7, 8, 15, 16, 24, 40, 64, 80, 128, 136}) {
+                for (std::int64_t n_rows : {1, 5, 64, 150}) {
+                    for (std::int64_t n_weights = 1; n_weights <= 6; ++n_weights) {
+                        std::vector<float> got(6 * kYStride, -7.0f);
+                        std::vector<float> want(6 * kYStride, -7.0f);
+
+                        fn(v.bytes.data(), v.row_bytes, n_rows, p.data(), kPStride, n_weights,
+                           got.data(), kYStride, n);
+
+                        reference_kernels()[type].weighted_rows(v.bytes.data(), v.row_bytes, n_rows,
+                                                                p.data(), kPStride, n_weights,
+                                                                want.data(), kYStride, n);
+                        ASSERT_EQ(got, want)
+                            << isa_name(set->isa) << " " << tensor_type_traits(type).name
+                            << " n=" << n << " rows=" << n_rows << " weights=" << n_weights;
+                    }
+                }
+            }
+        }
+    }
+}
+
+// What the session relies on: a weight row's sums are the same whether it shares the call
+// with others or not (threads take different shares of a KV head's query heads).
+TEST(WeightedRowsTest, ARowsSumsDoNotDependOnTheRowsBesideIt) {
+    const ValueRows v = value_rows(TensorType::kF16, 70, 64);
+    const std::vector<float> p = random_values(5 * 70, 33);
+    std::vector<float> together(5 * 64);
+    weighted_rows(TensorType::kF16, v.bytes.data(), v.row_bytes, 70, p.data(), 70, 5,
+                  together.data(), 64, 64);
+    for (std::int64_t g = 0; g < 5; ++g) {
+        std::vector<float> alone(64);
+
+        weighted_rows(TensorType::kF16, v.bytes.data(), v.row_bytes, 70, p.data() + g * 70, 70, 1,
+                      alone.data(), 64, 64);
+
+        ASSERT_TRUE(std::equal(alone.begin(), alone.end(),
+                               together.begin() + static_cast<std::ptrdiff_t>(g) * 64))
+            << g;
+    }
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // AVX2 + FMA + F16C kernels of the plain float types F32, F16, BF16: dot products with f32
 // activations (which are also their vec_dot), tiles for a few tokens (vec_dot_tile) and
-// panels for prompt batches (vec_dot_panel), dequantize (conversion to f32) and, for F16,
-// quantize (conversion from f32: the session's KV cache). Rows of any length: a scalar tail
+// panels for prompt batches (vec_dot_panel), weighted sums of rows (attention's sum of V
+// rows), dequantize (conversion to f32) and, for F16, quantize (conversion from f32: the
+// session's KV cache). Rows of any length: a scalar tail
 // handles n % 8. Compiled with -mavx2 -mfma -mf16c; only reached
 // through dispatch.cpp after CPUID. Everything here has internal linkage and avoids shared
 // inline helpers, so no AVX2 copy of an inline function can be picked by the linker for
@@ -432,6 +433,108 @@ void vec_dot_panel_float(const void* w,
     }
 }
 
+// ---- weighted sums of rows (attention's softmax rows times the V cache) ----
+
+// R weight rows at once over kVectors x 8 values of every V row starting at value c: each V
+// vector is loaded once for all R rows, and each output value is one FMA chain over the V
+// rows in order (kernels.h), so a row's sums do not depend on R.
+template <typename Weight, __m256 (*kLoad8)(const Weight*), std::size_t R, std::size_t kVectors>
+void weighted_rows_block(const std::uint8_t* v,
+                         std::size_t v_row_bytes,
+                         std::int64_t n_rows,
+                         const float* p,
+                         std::int64_t p_stride,
+                         float* y,
+                         std::int64_t y_stride,
+                         std::int64_t c) {
+    __m256 acc[R][kVectors];
+    for (std::size_t r = 0; r < R; ++r) {
+        for (std::size_t k = 0; k < kVectors; ++k) {
+            acc[r][k] = _mm256_setzero_ps();
+        }
+    }
+    for (std::int64_t j = 0; j < n_rows; ++j) {
+        const auto* row =
+            reinterpret_cast<const Weight*>(v + static_cast<std::size_t>(j) * v_row_bytes);
+        __m256 values[kVectors];
+        for (std::size_t k = 0; k < kVectors; ++k) {
+            values[k] = kLoad8(row + c + static_cast<std::int64_t>(8 * k));
+        }
+        for (std::size_t r = 0; r < R; ++r) {
+            const __m256 weight =
+                _mm256_broadcast_ss(p + static_cast<std::int64_t>(r) * p_stride + j);
+            for (std::size_t k = 0; k < kVectors; ++k) {
+                acc[r][k] = _mm256_fmadd_ps(weight, values[k], acc[r][k]);
+            }
+        }
+    }
+    for (std::size_t r = 0; r < R; ++r) {
+        for (std::size_t k = 0; k < kVectors; ++k) {
+            _mm256_storeu_ps(
+                y + static_cast<std::int64_t>(r) * y_stride + c + static_cast<std::int64_t>(8 * k),
+                acc[r][k]);
+        }
+    }
+}
+
+template <typename Weight, __m256 (*kLoad8)(const Weight*), std::size_t R>
+void weighted_rows_of(const std::uint8_t* v,
+                      std::size_t v_row_bytes,
+                      std::int64_t n_rows,
+                      const float* p,
+                      std::int64_t p_stride,
+                      float* y,
+                      std::int64_t y_stride,
+                      std::int64_t n) {
+    std::int64_t c = 0;
+    for (; c + 16 <= n; c += 16) {
+        weighted_rows_block<Weight, kLoad8, R, 2>(v, v_row_bytes, n_rows, p, p_stride, y, y_stride,
+                                                  c);
+    }
+    if (c + 8 <= n) {
+        weighted_rows_block<Weight, kLoad8, R, 1>(v, v_row_bytes, n_rows, p, p_stride, y, y_stride,
+                                                  c);
+        c += 8;
+    }
+}
+
+// Blocks of up to 4 weight rows over 16 values (8 accumulators); the last n % 8 values one
+// by one, with the same single-rounding FMA.
+template <typename Weight, __m256 (*kLoad8)(const Weight*), float (*kScalar)(Weight)>
+void weighted_rows(const void* v,
+                   std::size_t v_row_bytes,
+                   std::int64_t n_rows,
+                   const float* p,
+                   std::int64_t p_stride,
+                   std::int64_t n_weights,
+                   float* y,
+                   std::int64_t y_stride,
+                   std::int64_t n) {
+    const auto* rows = static_cast<const std::uint8_t*>(v);
+    using OfFn = void (*)(const std::uint8_t*, std::size_t, std::int64_t, const float*,
+                          std::int64_t, float*, std::int64_t, std::int64_t);
+    static constexpr OfFn kBlocks[4] = {
+        weighted_rows_of<Weight, kLoad8, 1>, weighted_rows_of<Weight, kLoad8, 2>,
+        weighted_rows_of<Weight, kLoad8, 3>, weighted_rows_of<Weight, kLoad8, 4>};
+    for (std::int64_t g = 0; g < n_weights; g += 4) {
+        const std::int64_t n_block = n_weights - g < 4 ? n_weights - g : 4;
+        kBlocks[n_block - 1](rows, v_row_bytes, n_rows, p + g * p_stride, p_stride,
+                             y + g * y_stride, y_stride, n);
+    }
+    for (std::int64_t i = n - n % 8; i < n; ++i) {
+        for (std::int64_t g = 0; g < n_weights; ++g) {
+            float sum = 0.0f;
+            for (std::int64_t j = 0; j < n_rows; ++j) {
+                const auto* row = reinterpret_cast<const Weight*>(
+                    rows + static_cast<std::size_t>(j) * v_row_bytes);
+                sum = _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(p[g * p_stride + j]),
+                                                 _mm_set_ss(kScalar(row[i])), _mm_set_ss(sum)));
+            }
+            y[g * y_stride + i] = sum;
+        }
+    }
+}
+
 }  // namespace
 
 void fill_avx2_float_kernels(KernelSet& set) {
@@ -453,6 +556,9 @@ void fill_avx2_float_kernels(KernelSet& set) {
     bf16.vec_dot = vec_dot_float<dot_bf16>;
     bf16.vec_dot_panel = vec_dot_panel_float<std::uint16_t, load_bf16x8, scalar_bf16>;
     bf16.vec_dot_tile = vec_dot_tile_float<std::uint16_t, load_bf16x8, scalar_bf16>;
+    f32.weighted_rows = weighted_rows<float, load_f32x8, scalar_f32>;
+    f16.weighted_rows = weighted_rows<std::uint16_t, load_half8, scalar_half>;
+    bf16.weighted_rows = weighted_rows<std::uint16_t, load_bf16x8, scalar_bf16>;
 }
 
 }  // namespace lore::kernels::x86

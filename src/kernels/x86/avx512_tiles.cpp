@@ -1,5 +1,6 @@
 // AVX-512 (F, BW, VL, VNNI) multi-token micro-kernels: vec_dot_tile entries, which compute a
-// block Y[t, r] of a matrix product with quantized activations. The point is register
+// block Y[t, r] of a matrix product with quantized activations, and the float types'
+// weighted_rows (attention's sum of V rows). The point is register
 // blocking: a micro-tile of kTileRows weight rows x kTileTokens tokens keeps its 16 sums in
 // registers, each weight block is decoded once per micro-tile (not once per token) and each
 // activation block is loaded once per micro-tile (not once per row).
@@ -512,6 +513,83 @@ void gemv_float_rows(const std::uint8_t* w,
     }
 }
 
+// ---- weighted sums of rows (attention's softmax rows times the V cache) ----
+
+// R weight rows at once over up to 64 values of every V row: each V vector is loaded once
+// for all R rows, and each output value is one FMA chain over the V rows in order
+// (kernels.h), so a row's sums do not depend on R.
+template <typename Loader, std::size_t R>
+void weighted_rows_block(const std::uint8_t* v,
+                         std::size_t v_row_bytes,
+                         std::int64_t n_rows,
+                         const float* p,
+                         std::int64_t p_stride,
+                         float* y,
+                         std::int64_t y_stride,
+                         std::int64_t c,
+                         std::int64_t width) {
+    constexpr std::size_t kVectors = 4;
+    __mmask16 mask[kVectors];
+    for (std::size_t k = 0; k < kVectors; ++k) {
+        const std::int64_t left = width - static_cast<std::int64_t>(16 * k);
+        mask[k] = left >= 16 ? static_cast<__mmask16>(0xFFFF)
+                             : static_cast<__mmask16>(left > 0 ? (1u << left) - 1u : 0u);
+    }
+    const bool is_full = width == 64;
+    __m512 acc[R][kVectors];
+    for (std::size_t r = 0; r < R; ++r) {
+        for (std::size_t k = 0; k < kVectors; ++k) {
+            acc[r][k] = _mm512_setzero_ps();
+        }
+    }
+    for (std::int64_t j = 0; j < n_rows; ++j) {
+        const std::uint8_t* row = v + static_cast<std::size_t>(j) * v_row_bytes;
+        __m512 values[kVectors];
+        for (std::size_t k = 0; k < kVectors; ++k) {
+            const std::int64_t i = c + static_cast<std::int64_t>(16 * k);
+            values[k] = is_full ? Loader::load(row, i) : Loader::load_masked(row, i, mask[k]);
+        }
+        for (std::size_t r = 0; r < R; ++r) {
+            const __m512 weight = _mm512_set1_ps(p[static_cast<std::int64_t>(r) * p_stride + j]);
+            for (std::size_t k = 0; k < kVectors; ++k) {
+                acc[r][k] = _mm512_fmadd_ps(weight, values[k], acc[r][k]);
+            }
+        }
+    }
+    for (std::size_t r = 0; r < R; ++r) {
+        for (std::size_t k = 0; k < kVectors; ++k) {
+            _mm512_mask_storeu_ps(
+                y + static_cast<std::int64_t>(r) * y_stride + c + static_cast<std::int64_t>(16 * k),
+                mask[k], acc[r][k]);
+        }
+    }
+}
+
+template <typename Loader>
+void weighted_rows(const void* v,
+                   std::size_t v_row_bytes,
+                   std::int64_t n_rows,
+                   const float* p,
+                   std::int64_t p_stride,
+                   std::int64_t n_weights,
+                   float* y,
+                   std::int64_t y_stride,
+                   std::int64_t n) {
+    const auto* rows = static_cast<const std::uint8_t*>(v);
+    using BlockFn = void (*)(const std::uint8_t*, std::size_t, std::int64_t, const float*,
+                             std::int64_t, float*, std::int64_t, std::int64_t, std::int64_t);
+    static constexpr BlockFn kBlocks[4] = {
+        weighted_rows_block<Loader, 1>, weighted_rows_block<Loader, 2>,
+        weighted_rows_block<Loader, 3>, weighted_rows_block<Loader, 4>};
+    for (std::int64_t g = 0; g < n_weights; g += 4) {
+        const std::int64_t n_block = n_weights - g < 4 ? n_weights - g : 4;
+        for (std::int64_t c = 0; c < n; c += 64) {
+            kBlocks[n_block - 1](rows, v_row_bytes, n_rows, p + g * p_stride, p_stride,
+                                 y + g * y_stride, y_stride, c, n - c < 64 ? n - c : 64);
+        }
+    }
+}
+
 // ---- the tile loop: micro-tiles of kTileRows x kTileTokens, edges with smaller ones ----
 
 using MicroFn = void (*)(const TileArgs&);
@@ -623,6 +701,12 @@ void fill_avx512_tile_kernels(KernelSet& set) {
     set_tile(set, TensorType::kF16, vec_dot_tile_float<F16Loader>);
     set_tile(set, TensorType::kBF16, vec_dot_tile_float<BF16Loader>);
     set_tile(set, TensorType::kF32, vec_dot_tile_float<F32Loader>);
+    set.by_type[static_cast<std::size_t>(TensorType::kF32)].weighted_rows =
+        weighted_rows<F32Loader>;
+    set.by_type[static_cast<std::size_t>(TensorType::kF16)].weighted_rows =
+        weighted_rows<F16Loader>;
+    set.by_type[static_cast<std::size_t>(TensorType::kBF16)].weighted_rows =
+        weighted_rows<BF16Loader>;
 }
 
 }  // namespace lore::kernels::x86
