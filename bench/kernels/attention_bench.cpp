@@ -106,6 +106,51 @@ void axpy_bench(benchmark::State& state, const KernelSet* set) {
     state.SetItemsProcessed(state.iterations() * n);
 }
 
+// The V side of one token's attention for a group of 3 query heads (SmolLM2), f16 cache:
+// weighted_rows over V rows ([n_keys][64]) against the tile kernels over a transposed V
+// ([64][n_keys], one row per value dimension), the layout the cache had before.
+constexpr std::int64_t kGroup = 3;
+
+std::vector<std::uint16_t> f16_values(std::int64_t n, std::uint32_t seed) {
+    const std::vector<float> values = random_values(n, seed);
+    std::vector<std::uint16_t> h(values.size());
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        h[i] = f32_to_fp16(values[i]);
+    }
+    return h;
+}
+
+void weighted_rows_bench(benchmark::State& state, const KernelSet* set) {
+    const std::int64_t n_keys = state.range(0);
+    const std::vector<std::uint16_t> v = f16_values(n_keys * kHeadDim, 8);
+    const std::vector<float> p = random_values(kGroup * n_keys, 9);
+    std::vector<float> out(kGroup * kHeadDim);
+    const WeightedRowsFn fn = (*set)[TensorType::kF16].weighted_rows;
+    for (auto _ : state) {
+        fn(v.data(), kHeadDim * 2, n_keys, p.data(), n_keys, kGroup, out.data(), kHeadDim,
+           kHeadDim);
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.counters["keys_per_s"] = benchmark::Counter(
+        static_cast<double>(state.iterations() * n_keys), benchmark::Counter::kIsRate);
+}
+
+void transposed_tile_bench(benchmark::State& state, const KernelSet* set) {
+    const std::int64_t n_keys = state.range(0);
+    const std::vector<std::uint16_t> vt = f16_values(kHeadDim * n_keys, 8);
+    const std::vector<float> p = random_values(kGroup * n_keys, 9);
+    std::vector<float> out(kGroup * kHeadDim);
+    const VecDotTileFn tile = (*set)[TensorType::kF16].vec_dot_tile;
+    for (auto _ : state) {
+        tile(vt.data(), static_cast<std::size_t>(n_keys) * 2, kHeadDim, p.data(),
+             static_cast<std::size_t>(n_keys) * sizeof(float), kGroup, out.data(), kHeadDim,
+             n_keys);
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.counters["keys_per_s"] = benchmark::Counter(
+        static_cast<double>(state.iterations() * n_keys), benchmark::Counter::kIsRate);
+}
+
 void register_all() {
     benchmark::RegisterBenchmark("attention_head/session_loop", session_loop_bench)
         ->Arg(64)
@@ -123,6 +168,16 @@ void register_all() {
             ->Arg(64)
             ->Arg(512)
             ->Unit(benchmark::kMicrosecond);
+        benchmark::RegisterBenchmark(("weighted_rows_f16" + suffix).c_str(), weighted_rows_bench,
+                                     set)
+            ->Arg(64)
+            ->Arg(1024);
+        if ((*set)[TensorType::kF16].vec_dot_tile != nullptr) {
+            benchmark::RegisterBenchmark(("transposed_v_tile_f16" + suffix).c_str(),
+                                         transposed_tile_bench, set)
+                ->Arg(64)
+                ->Arg(1024);
+        }
         benchmark::RegisterBenchmark(("dot_f32" + suffix).c_str(), dot_bench, set)
             ->Arg(64)
             ->Arg(576);

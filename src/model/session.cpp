@@ -124,7 +124,6 @@ public:
         q_.resize(batch * static_cast<std::size_t>(n_q_));
         k_.resize(batch * static_cast<std::size_t>(n_kv_));
         v_.resize(batch * static_cast<std::size_t>(n_kv_));
-        v_cache_rows_.resize(batch * static_cast<std::size_t>(n_kv_) * cache_value_bytes_);
         attn_.resize(batch * static_cast<std::size_t>(n_q_));
         gate_.resize(batch * static_cast<std::size_t>(hp_.n_ff));
         up_.resize(batch * static_cast<std::size_t>(hp_.n_ff));
@@ -148,7 +147,6 @@ public:
         scratch_.resize(static_cast<std::size_t>(pool_.n_threads()));
         for (ThreadScratch& scratch : scratch_) {
             scratch.h.resize(embd);
-            scratch.head_values.resize(static_cast<std::size_t>(hp_.head_dim) * cache_value_bytes_);
         }
         plan_kv_head_owners();
     }
@@ -253,7 +251,6 @@ private:
     struct ThreadScratch {
         std::vector<float> h;                             // [n_embd] its normed input
         std::array<kernels::QuantizedActivations, 3> xq;  // its quantizations of an input
-        std::vector<std::uint8_t> head_values;            // one head's values, cache type
     };
 
     // The forward pass of one token (logits into row logits_dst_row when wanted).
@@ -275,8 +272,7 @@ private:
     // Rotates k of KV heads [head_begin, head_end) and stores their k and v in the cache.
     void rope_and_cache_heads(std::int32_t layer_idx,
                               std::int64_t head_begin,
-                              std::int64_t head_end,
-                              ThreadScratch& scratch);
+                              std::int64_t head_end);
     // A thread's query heads of one token's attention (q rotated here).
     void attend_one_token(std::int32_t layer_idx, int thread_idx, int n_threads);
 
@@ -388,6 +384,8 @@ private:
     // Writes this batch's k_ and v_ into the layer's cache at positions n_past_ ...,
     // converted to cache_type_.
     void store_in_cache(std::int32_t layer_idx, std::int64_t n_tokens);
+    // The same for one KV head of token t of the batch.
+    void cache_head(std::int32_t layer_idx, std::int64_t kv_head, std::int64_t t);
     // The rotation angles of positions n_past_ .. n_past_ + n_tokens - 1, once per batch.
     void set_rope_angles(std::int64_t n_tokens);
     void rope(float* x, std::int64_t n_tokens, std::int32_t n_heads) const;
@@ -440,14 +438,13 @@ private:
     std::vector<float> scores_;         // [n_threads][kQueryChunk, n_ctx] attention weights
     std::vector<float> query_scratch_;  // [n_threads][kQueryChunk, head_dim] one head's queries
     // The KV cache holds cache_type_ values (f16 by default, as llama.cpp keeps it).
-    PageBuffer cache_pages_;                  // every layer's K and V cache
-    std::vector<std::uint8_t*> k_cache_;      // per layer [n_head_kv][n_ctx][head_dim]
-    std::vector<std::uint8_t*> v_cache_;      // per layer [n_kv, n_ctx] (transposed)
-    std::vector<std::uint8_t> v_cache_rows_;  // [n_batch, n_kv] this batch's V, converted
-    std::vector<double> inv_freq_;            // [n_rot / 2] rope frequencies
-    std::vector<float> rope_cos_;             // [n_batch, n_rot / 2] of this batch's positions
-    std::vector<float> rope_sin_;             // (every layer rotates q and k by the same angles)
-    std::vector<float> logits_;               // [n_logit_rows, n_vocab]
+    PageBuffer cache_pages_;              // every layer's K and V cache
+    std::vector<std::uint8_t*> k_cache_;  // per layer [n_head_kv][n_ctx][head_dim]
+    std::vector<std::uint8_t*> v_cache_;  // per layer [n_head_kv][n_ctx][head_dim]
+    std::vector<double> inv_freq_;        // [n_rot / 2] rope frequencies
+    std::vector<float> rope_cos_;         // [n_batch, n_rot / 2] of this batch's positions
+    std::vector<float> rope_sin_;         // (every layer rotates q and k by the same angles)
+    std::vector<float> logits_;           // [n_logit_rows, n_vocab]
     std::int32_t n_logit_rows_ = 0;
     std::vector<HiddenAccumulator> hidden_;
     bool quantize_activations_ = true;
@@ -595,46 +592,28 @@ void TransformerSession::embed(std::span<const TokenId> tokens) {
     }
 }
 
-// dst[i * dst_stride + t] = src[t * n + i] for i < n, t < n_tokens: values of `Value` type.
-template <typename Value>
-void transpose_into(const std::uint8_t* src,
-                    std::int64_t n,
-                    std::int64_t n_tokens,
-                    std::uint8_t* dst,
-                    std::int64_t dst_stride) {
-    const auto* in = reinterpret_cast<const Value*>(src);
-    auto* out = reinterpret_cast<Value*>(dst);
+void TransformerSession::store_in_cache(std::int32_t layer_idx, std::int64_t n_tokens) {
     for (std::int64_t t = 0; t < n_tokens; ++t) {
-        for (std::int64_t i = 0; i < n; ++i) {
-            out[i * dst_stride + t] = in[t * n + i];
+        for (std::int64_t kv_head = 0; kv_head < hp_.n_head_kv; ++kv_head) {
+            cache_head(layer_idx, kv_head, t);
         }
     }
 }
 
-void TransformerSession::store_in_cache(std::int32_t layer_idx, std::int64_t n_tokens) {
+// K and V are cached head by head, [n_head_kv][n_ctx][head_dim]: one KV head's keys, and its
+// values, are each one stream. Interleaved with the other heads' keys they were read with a
+// stride, and SmolLM2-135M generated 145 instead of 223 tokens/s after 2048 cached tokens.
+// V was once cached transposed ([n_kv][n_ctx], a row per value dimension, for the matmul
+// kernels): a token then wrote one value into each of n_kv rows, and generation at n_ctx 4096
+// ran 4-9 % slower than at 144, its rows 8 KB apart.
+void TransformerSession::cache_head(std::int32_t layer_idx, std::int64_t kv_head, std::int64_t t) {
     const kernels::QuantizeFn convert = kernels::active_kernels()[cache_type_].quantize;
-    const auto row_bytes = static_cast<std::size_t>(n_kv_) * cache_value_bytes_;
     const std::int64_t head_dim = hp_.head_dim;
-    std::uint8_t* k_cache = k_cache_[static_cast<std::size_t>(layer_idx)];
-    for (std::int64_t t = 0; t < n_tokens; ++t) {
-        // K is cached head by head, [n_head_kv][n_ctx][head_dim]: one KV head's keys are one
-        // stream. Interleaved with the other heads' keys they were read with a stride, and
-        // SmolLM2-135M generated 145 instead of 223 tokens/s after 2048 cached tokens.
-        for (std::int64_t kv_head = 0; kv_head < hp_.n_head_kv; ++kv_head) {
-            convert(k_.data() + t * n_kv_ + kv_head * head_dim,
-                    k_cache + kv_offset((kv_head * n_ctx_ + n_past_ + t) * head_dim), head_dim);
-        }
-        convert(v_.data() + t * n_kv_,
-                v_cache_rows_.data() + static_cast<std::size_t>(t) * row_bytes, n_kv_);
-    }
-    // V is cached transposed, [n_kv][n_ctx]: row i holds value dimension i of every position.
-    std::uint8_t* v_cache = v_cache_[static_cast<std::size_t>(layer_idx)] +
-                            static_cast<std::size_t>(n_past_) * cache_value_bytes_;
-    if (cache_type_ == TensorType::kF16) {
-        transpose_into<std::uint16_t>(v_cache_rows_.data(), n_kv_, n_tokens, v_cache, n_ctx_);
-    } else {
-        transpose_into<float>(v_cache_rows_.data(), n_kv_, n_tokens, v_cache, n_ctx_);
-    }
+    const std::size_t at = kv_offset((kv_head * n_ctx_ + n_past_ + t) * head_dim);
+    convert(k_.data() + t * n_kv_ + kv_head * head_dim,
+            k_cache_[static_cast<std::size_t>(layer_idx)] + at, head_dim);
+    convert(v_.data() + t * n_kv_ + kv_head * head_dim,
+            v_cache_[static_cast<std::size_t>(layer_idx)] + at, head_dim);
 }
 
 void TransformerSession::set_rope_angles(std::int64_t n_tokens) {
@@ -681,10 +660,10 @@ void TransformerSession::rope_head(float* v, std::int64_t t) const {
 }
 
 void TransformerSession::attention(std::int32_t layer_idx, std::int64_t n_tokens) {
-    // Per (head, chunk of queries): scores = Q K^T and out = softmax(scores) V are two
-    // matrix products over the cache, run by the f32 matmul kernels (K rows are keys; the V
-    // cache is stored transposed so its rows are value dimensions). Keys after a query's own
-    // position get zero weight. (One token at a time goes through attend_one_token.)
+    // Per (head, chunk of queries): scores = Q K^T, a matrix product over the K cache (its
+    // rows are keys), and out = softmax(scores) V, weighted sums of the V cache's rows. Keys
+    // after a query's own position get zero weight. (One token at a time goes through
+    // attend_one_token.)
     const std::uint8_t* k_cache = k_cache_[static_cast<std::size_t>(layer_idx)];
     const std::uint8_t* v_cache = v_cache_[static_cast<std::size_t>(layer_idx)];
     const std::size_t value_bytes = cache_value_bytes_;
@@ -716,9 +695,10 @@ void TransformerSession::attention(std::int32_t layer_idx, std::int64_t n_tokens
             for (std::int64_t t = 0; t < m; ++t) {
                 kernels::softmax_row(scores + t * n_keys, pos0 + first + t + 1, n_keys, scale);
             }
-            kernels::matmul_rows(cache_type_, v_cache + kv_offset(kv_head * head_dim * n_ctx_),
-                                 static_cast<std::size_t>(n_ctx_) * value_bytes, n_keys, scores, m,
-                                 attn_.data() + first * n_q_ + head * head_dim, n_q_, 0, head_dim);
+            kernels::weighted_rows(cache_type_, v_cache + kv_offset(kv_head * n_ctx_ * head_dim),
+                                   static_cast<std::size_t>(head_dim) * value_bytes, n_keys, scores,
+                                   n_keys, m, attn_.data() + first * n_q_ + head * head_dim, n_q_,
+                                   head_dim);
         }
     });
 }
@@ -749,10 +729,11 @@ void float_products(TensorType type,
 // (not once per query head), and in multi-token kernels instead of one dot per key.
 // Threads take equal shares of the query heads (SmolLM2's 3 KV heads would leave one of
 // two threads idle for a third of the time if split by KV head); a KV head whose query
-// heads fall to two threads is read by both. A lone query head of a group runs as two
-// identical rows: the tile kernels give a (row, query) the same sum for any number of
-// queries from 2 up, but one query takes the streaming path, whose other summation order
-// would make the logits depend on the thread count.
+// heads fall to two threads is read by both. A lone query head of a group goes through the
+// K cache as two identical rows: the tile kernels give a (row, query) the same sum for any
+// number of queries from 2 up, but one query takes the streaming path, whose other summation
+// order would make the logits depend on the thread count. (weighted_rows gives a row the
+// same sums whatever rows share its call.)
 void TransformerSession::attend_one_token(std::int32_t layer_idx, int thread_idx, int n_threads) {
     const std::uint8_t* k_cache = k_cache_[static_cast<std::size_t>(layer_idx)];
     const std::uint8_t* v_cache = v_cache_[static_cast<std::size_t>(layer_idx)];
@@ -771,29 +752,23 @@ void TransformerSession::attend_one_token(std::int32_t layer_idx, int thread_idx
     for (std::int64_t head = first; head < last;) {
         const std::int64_t kv_head = head / group;
         const std::int64_t n_heads = std::min(last, (kv_head + 1) * group) - head;
-        const bool is_lone = n_heads == 1 && group > 1;
         const float* queries = q_.data() + head * head_dim;
-        std::int64_t n_rows = n_heads;
-        float* out = attn_.data() + head * head_dim;
-        if (is_lone) {
+        std::int64_t n_query_rows = n_heads;
+        if (n_heads == 1 && group > 1) {
             std::copy(queries, queries + head_dim, scratch);
             std::copy(queries, queries + head_dim, scratch + head_dim);
             queries = scratch;
-            n_rows = 2;
-            out = scratch;  // the queries are read before the output is written
+            n_query_rows = 2;
         }
-        float_products(cache_type_, k_cache + kv_offset(kv_head * n_ctx_ * head_dim),
-                       static_cast<std::size_t>(head_dim) * cache_value_bytes_, n_keys, queries,
-                       n_rows, head_dim, scores, n_keys);
-        for (std::int64_t g = 0; g < n_rows; ++g) {
+        const std::size_t head_at = kv_offset(kv_head * n_ctx_ * head_dim);
+        const std::size_t row_bytes = static_cast<std::size_t>(head_dim) * cache_value_bytes_;
+        float_products(cache_type_, k_cache + head_at, row_bytes, n_keys, queries, n_query_rows,
+                       head_dim, scores, n_keys);
+        for (std::int64_t g = 0; g < n_heads; ++g) {
             kernels::softmax_row(scores + g * n_keys, n_keys, n_keys, scale);
         }
-        float_products(cache_type_, v_cache + kv_offset(kv_head * head_dim * n_ctx_),
-                       static_cast<std::size_t>(n_ctx_) * cache_value_bytes_, head_dim, scores,
-                       n_rows, n_keys, out, head_dim);
-        if (is_lone) {
-            std::copy(scratch, scratch + head_dim, attn_.data() + head * head_dim);
-        }
+        kernels::weighted_rows(cache_type_, v_cache + head_at, row_bytes, n_keys, scores, n_keys,
+                               n_heads, attn_.data() + head * head_dim, head_dim, head_dim);
         head += n_heads;
     }
 }
@@ -861,7 +836,7 @@ void TransformerSession::one_token_pass(int thread_idx, int n_threads, float* lo
         if (!kv_heads_whole_) {
             barrier_.arrive_and_wait();  // the owners' heads were computed by others
         }
-        rope_and_cache_heads(layer_idx, kv_begin, kv_end, scratch);
+        rope_and_cache_heads(layer_idx, kv_begin, kv_end);
         barrier_.arrive_and_wait();
 
         attend_one_token(layer_idx, thread_idx, n_threads);
@@ -991,22 +966,10 @@ std::pair<std::int64_t, std::int64_t> TransformerSession::q_share(const LayerWei
 
 void TransformerSession::rope_and_cache_heads(std::int32_t layer_idx,
                                               std::int64_t head_begin,
-                                              std::int64_t head_end,
-                                              ThreadScratch& scratch) {
-    const kernels::QuantizeFn convert = kernels::active_kernels()[cache_type_].quantize;
-    const std::int64_t head_dim = hp_.head_dim;
-    std::uint8_t* k_cache = k_cache_[static_cast<std::size_t>(layer_idx)];
-    std::uint8_t* v_cache = v_cache_[static_cast<std::size_t>(layer_idx)];
+                                              std::int64_t head_end) {
     for (std::int64_t head = head_begin; head < head_end; ++head) {
-        float* k = k_.data() + head * head_dim;
-        rope_head(k, 0);
-        convert(k, k_cache + kv_offset((head * n_ctx_ + n_past_) * head_dim), head_dim);
-        // V is cached transposed (store_in_cache): one value per value dimension's row.
-        convert(v_.data() + head * head_dim, scratch.head_values.data(), head_dim);
-        for (std::int64_t d = 0; d < head_dim; ++d) {
-            std::memcpy(v_cache + kv_offset((head * head_dim + d) * n_ctx_ + n_past_),
-                        scratch.head_values.data() + kv_offset(d), cache_value_bytes_);
-        }
+        rope_head(k_.data() + head * hp_.head_dim, 0);
+        cache_head(layer_idx, head, 0);
     }
 }
 

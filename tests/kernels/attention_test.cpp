@@ -279,7 +279,7 @@ TEST(WeightedRowsTest, EverySetMatchesTheReferenceBitForBit) {
             const WeightedRowsFn fn = (*set)[type].weighted_rows;
             ASSERT_NE(fn, nullptr) << isa_name(set->isa);
             for (std::int64_t n : {1, 7, 8, 15, 16, 24, 40, 64, 80, 128, 136}) {
-                for (std::int64_t n_rows : {1, 5, 64, 150}) {
+                for (std::int64_t n_rows : {0, 1, 5, 64, 65, 150}) {
                     for (std::int64_t n_weights = 1; n_weights <= 6; ++n_weights) {
                         std::vector<float> got(6 * kYStride, -7.0f);
                         std::vector<float> want(6 * kYStride, -7.0f);

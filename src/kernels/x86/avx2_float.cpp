@@ -446,29 +446,39 @@ void weighted_rows_block(const std::uint8_t* v,
                          std::int64_t p_stride,
                          float* y,
                          std::int64_t y_stride,
-                         std::int64_t c) {
+                         std::int64_t c,
+                         bool is_first) {
     __m256 acc[R][kVectors];
+#pragma GCC unroll 16
     for (std::size_t r = 0; r < R; ++r) {
+#pragma GCC unroll 16
         for (std::size_t k = 0; k < kVectors; ++k) {
-            acc[r][k] = _mm256_setzero_ps();
+            const float* sums =
+                y + static_cast<std::int64_t>(r) * y_stride + c + static_cast<std::int64_t>(8 * k);
+            acc[r][k] = is_first ? _mm256_setzero_ps() : _mm256_loadu_ps(sums);
         }
     }
     for (std::int64_t j = 0; j < n_rows; ++j) {
         const auto* row =
             reinterpret_cast<const Weight*>(v + static_cast<std::size_t>(j) * v_row_bytes);
         __m256 values[kVectors];
+#pragma GCC unroll 16
         for (std::size_t k = 0; k < kVectors; ++k) {
             values[k] = kLoad8(row + c + static_cast<std::int64_t>(8 * k));
         }
+#pragma GCC unroll 16
         for (std::size_t r = 0; r < R; ++r) {
             const __m256 weight =
                 _mm256_broadcast_ss(p + static_cast<std::int64_t>(r) * p_stride + j);
+#pragma GCC unroll 16
             for (std::size_t k = 0; k < kVectors; ++k) {
                 acc[r][k] = _mm256_fmadd_ps(weight, values[k], acc[r][k]);
             }
         }
     }
+#pragma GCC unroll 16
     for (std::size_t r = 0; r < R; ++r) {
+#pragma GCC unroll 16
         for (std::size_t k = 0; k < kVectors; ++k) {
             _mm256_storeu_ps(
                 y + static_cast<std::int64_t>(r) * y_stride + c + static_cast<std::int64_t>(8 * k),
@@ -486,20 +496,38 @@ void weighted_rows_of(const std::uint8_t* v,
                       float* y,
                       std::int64_t y_stride,
                       std::int64_t n) {
-    std::int64_t c = 0;
-    for (; c + 16 <= n; c += 16) {
-        weighted_rows_block<Weight, kLoad8, R, 2>(v, v_row_bytes, n_rows, p, p_stride, y, y_stride,
-                                                  c);
-    }
-    if (c + 8 <= n) {
-        weighted_rows_block<Weight, kLoad8, R, 1>(v, v_row_bytes, n_rows, p, p_stride, y, y_stride,
-                                                  c);
-        c += 8;
-    }
+    // At least 8 accumulators where registers allow (FMA latency 4, two FMA units: 8 chains
+    // keep both busy), with one broadcast weight and the V vectors in the 16 registers: 32
+    // values per pass for 1-2 rows, 24 for 3, 16 for 4; then 16 and 8. The passes go over
+    // kKeyBlock V rows at a time, which stay in L1 for the next pass, and carry their sums
+    // on through y: V streams in from memory once, in order.
+    constexpr std::size_t kWide = R <= 2 ? 4 : (R == 3 ? 3 : 2);
+    constexpr auto kWideValues = static_cast<std::int64_t>(8 * kWide);
+    constexpr std::int64_t kKeyBlock = 64;
+    std::int64_t j0 = 0;
+    do {
+        const std::uint8_t* block = v + static_cast<std::size_t>(j0) * v_row_bytes;
+        const std::int64_t n_block = n_rows - j0 < kKeyBlock ? n_rows - j0 : kKeyBlock;
+        const bool is_first = j0 == 0;
+        std::int64_t c = 0;
+        for (; c + kWideValues <= n; c += kWideValues) {
+            weighted_rows_block<Weight, kLoad8, R, kWide>(block, v_row_bytes, n_block, p + j0,
+                                                          p_stride, y, y_stride, c, is_first);
+        }
+        for (; c + 16 <= n; c += 16) {
+            weighted_rows_block<Weight, kLoad8, R, 2>(block, v_row_bytes, n_block, p + j0, p_stride,
+                                                      y, y_stride, c, is_first);
+        }
+        for (; c + 8 <= n; c += 8) {
+            weighted_rows_block<Weight, kLoad8, R, 1>(block, v_row_bytes, n_block, p + j0, p_stride,
+                                                      y, y_stride, c, is_first);
+        }
+        j0 += kKeyBlock;
+    } while (j0 < n_rows);
 }
 
-// Blocks of up to 4 weight rows over 16 values (8 accumulators); the last n % 8 values one
-// by one, with the same single-rounding FMA.
+// Blocks of up to 4 weight rows; the last n % 8 values one by one, with the same
+// single-rounding FMA.
 template <typename Weight, __m256 (*kLoad8)(const Weight*), float (*kScalar)(Weight)>
 void weighted_rows(const void* v,
                    std::size_t v_row_bytes,

@@ -515,10 +515,10 @@ void gemv_float_rows(const std::uint8_t* w,
 
 // ---- weighted sums of rows (attention's softmax rows times the V cache) ----
 
-// R weight rows at once over up to 64 values of every V row: each V vector is loaded once
-// for all R rows, and each output value is one FMA chain over the V rows in order
-// (kernels.h), so a row's sums do not depend on R.
-template <typename Loader, std::size_t R>
+// R weight rows at once over 64 values of every V row (kFull) or fewer (masked): each V
+// vector is loaded once for all R rows, and each output value is one FMA chain over the V
+// rows in order (kernels.h), so a row's sums do not depend on R.
+template <typename Loader, std::size_t R, bool kFull>
 void weighted_rows_block(const std::uint8_t* v,
                          std::size_t v_row_bytes,
                          std::int64_t n_rows,
@@ -526,45 +526,63 @@ void weighted_rows_block(const std::uint8_t* v,
                          std::int64_t p_stride,
                          float* y,
                          std::int64_t y_stride,
-                         std::int64_t c,
-                         std::int64_t width) {
+                         std::int64_t width,
+                         bool is_first) {
     constexpr std::size_t kVectors = 4;
     __mmask16 mask[kVectors];
+#pragma GCC unroll 16
     for (std::size_t k = 0; k < kVectors; ++k) {
         const std::int64_t left = width - static_cast<std::int64_t>(16 * k);
         mask[k] = left >= 16 ? static_cast<__mmask16>(0xFFFF)
                              : static_cast<__mmask16>(left > 0 ? (1u << left) - 1u : 0u);
     }
-    const bool is_full = width == 64;
     __m512 acc[R][kVectors];
+#pragma GCC unroll 16
     for (std::size_t r = 0; r < R; ++r) {
+#pragma GCC unroll 16
         for (std::size_t k = 0; k < kVectors; ++k) {
-            acc[r][k] = _mm512_setzero_ps();
+            const float* sums = y + static_cast<std::int64_t>(r) * y_stride + 16 * k;
+            acc[r][k] = is_first ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(mask[k], sums);
         }
     }
     for (std::int64_t j = 0; j < n_rows; ++j) {
         const std::uint8_t* row = v + static_cast<std::size_t>(j) * v_row_bytes;
         __m512 values[kVectors];
+#pragma GCC unroll 16
         for (std::size_t k = 0; k < kVectors; ++k) {
-            const std::int64_t i = c + static_cast<std::int64_t>(16 * k);
-            values[k] = is_full ? Loader::load(row, i) : Loader::load_masked(row, i, mask[k]);
+            const auto i = static_cast<std::int64_t>(16 * k);
+            if constexpr (kFull) {
+                values[k] = Loader::load(row, i);
+            } else {
+                values[k] = Loader::load_masked(row, i, mask[k]);
+            }
         }
+#pragma GCC unroll 16
         for (std::size_t r = 0; r < R; ++r) {
             const __m512 weight = _mm512_set1_ps(p[static_cast<std::int64_t>(r) * p_stride + j]);
+#pragma GCC unroll 16
             for (std::size_t k = 0; k < kVectors; ++k) {
                 acc[r][k] = _mm512_fmadd_ps(weight, values[k], acc[r][k]);
             }
         }
     }
+#pragma GCC unroll 16
     for (std::size_t r = 0; r < R; ++r) {
+#pragma GCC unroll 16
         for (std::size_t k = 0; k < kVectors; ++k) {
-            _mm512_mask_storeu_ps(
-                y + static_cast<std::int64_t>(r) * y_stride + c + static_cast<std::int64_t>(16 * k),
-                mask[k], acc[r][k]);
+            float* out = y + static_cast<std::int64_t>(r) * y_stride + 16 * k;
+            if constexpr (kFull) {
+                _mm512_storeu_ps(out, acc[r][k]);
+            } else {
+                _mm512_mask_storeu_ps(out, mask[k], acc[r][k]);
+            }
         }
     }
 }
 
+// Passes of 64 values (one for head_dim 64); with more than one, the passes go over kKeyBlock
+// V rows at a time, which stay in L1 for the next pass, and carry their sums on through y, so
+// V streams in from memory once, in order.
 template <typename Loader>
 void weighted_rows(const void* v,
                    std::size_t v_row_bytes,
@@ -577,16 +595,28 @@ void weighted_rows(const void* v,
                    std::int64_t n) {
     const auto* rows = static_cast<const std::uint8_t*>(v);
     using BlockFn = void (*)(const std::uint8_t*, std::size_t, std::int64_t, const float*,
-                             std::int64_t, float*, std::int64_t, std::int64_t, std::int64_t);
-    static constexpr BlockFn kBlocks[4] = {
-        weighted_rows_block<Loader, 1>, weighted_rows_block<Loader, 2>,
-        weighted_rows_block<Loader, 3>, weighted_rows_block<Loader, 4>};
+                             std::int64_t, float*, std::int64_t, std::int64_t, bool);
+    static constexpr BlockFn kBlocks[2][4] = {
+        {weighted_rows_block<Loader, 1, false>, weighted_rows_block<Loader, 2, false>,
+         weighted_rows_block<Loader, 3, false>, weighted_rows_block<Loader, 4, false>},
+        {weighted_rows_block<Loader, 1, true>, weighted_rows_block<Loader, 2, true>,
+         weighted_rows_block<Loader, 3, true>, weighted_rows_block<Loader, 4, true>}};
+    const std::int64_t key_block = n > 64 ? 64 : (n_rows > 0 ? n_rows : 1);
     for (std::int64_t g = 0; g < n_weights; g += 4) {
         const std::int64_t n_block = n_weights - g < 4 ? n_weights - g : 4;
-        for (std::int64_t c = 0; c < n; c += 64) {
-            kBlocks[n_block - 1](rows, v_row_bytes, n_rows, p + g * p_stride, p_stride,
-                                 y + g * y_stride, y_stride, c, n - c < 64 ? n - c : 64);
-        }
+        std::int64_t j0 = 0;
+        do {
+            const std::int64_t n_keys = n_rows - j0 < key_block ? n_rows - j0 : key_block;
+            for (std::int64_t c = 0; c < n; c += 64) {
+                const std::int64_t width = n - c < 64 ? n - c : 64;
+                kBlocks[width == 64 ? 1 : 0][n_block - 1](
+                    rows + static_cast<std::size_t>(j0) * v_row_bytes +
+                        static_cast<std::size_t>(c) * Loader::kBytes,
+                    v_row_bytes, n_keys, p + g * p_stride + j0, p_stride, y + g * y_stride + c,
+                    y_stride, width, j0 == 0);
+            }
+            j0 += key_block;
+        } while (j0 < n_rows);
     }
 }
 
