@@ -294,6 +294,23 @@ public:
         quantize(weight_type, x, n_tokens, n_cols, active_kernels());
     }
 
+    // quantize() in two steps, so that threads can convert disjoint parts of X into one
+    // object: prepare() sizes it (and converts nothing), then each part is converted by
+    // quantize_columns(x, begin, end) for columns [begin, end) of every token, begin and end
+    // multiples of block_size() (or end = n_cols). Calls on disjoint ranges may run at once.
+    void prepare(TensorType weight_type,
+                 const float* x,
+                 std::int64_t n_tokens,
+                 std::int64_t n_cols,
+                 const KernelSet& set);
+    void quantize_columns(const float* x,
+                          std::int64_t begin,
+                          std::int64_t end,
+                          const KernelSet& set);
+
+    // Values per block of type() (1 when nothing is converted).
+    std::int64_t block_size() const { return tensor_type_traits(type_).block_size; }
+
     TensorType type() const { return type_; }  // the vec_dot_type
 
     std::int64_t n_tokens() const { return n_tokens_; }

@@ -121,6 +121,15 @@ void QuantizedActivations::quantize(TensorType weight_type,
                                     std::int64_t n_tokens,
                                     std::int64_t n_cols,
                                     const KernelSet& set) {
+    prepare(weight_type, x, n_tokens, n_cols, set);
+    quantize_columns(x, 0, n_cols, set);
+}
+
+void QuantizedActivations::prepare(TensorType weight_type,
+                                   const float* x,
+                                   std::int64_t n_tokens,
+                                   std::int64_t n_cols,
+                                   const KernelSet& set) {
     type_ = set[weight_type].vec_dot_type;
     n_tokens_ = n_tokens;
     n_cols_ = n_cols;
@@ -138,20 +147,36 @@ void QuantizedActivations::quantize(TensorType weight_type,
     if (storage_.size() < words) {
         storage_.resize(words);
     }
-    auto* bytes = reinterpret_cast<std::byte*>(storage_.data());
-    data_ = bytes;
-    const QuantizeFn quantize_row = set[type_].quantize;
-    for (std::int64_t t = 0; t < n_tokens; ++t) {
-        quantize_row(x + t * n_cols, bytes + static_cast<std::size_t>(t) * row_bytes_, n_cols);
-    }
+    data_ = reinterpret_cast<const std::byte*>(storage_.data());
     if (type_ == TensorType::kQ8_0) {
         blocks_per_row_ = n_cols / kQk32;
         block_sums_.resize(static_cast<std::size_t>(n_tokens * blocks_per_row_));
-        for (std::int64_t t = 0; t < n_tokens; ++t) {
+    }
+}
+
+void QuantizedActivations::quantize_columns(const float* x,
+                                            std::int64_t begin,
+                                            std::int64_t end,
+                                            const KernelSet& set) {
+    if (type_ == TensorType::kF32 || begin >= end) {
+        return;
+    }
+    const TensorTypeTraits traits = tensor_type_traits(type_);
+    const std::int64_t first_block = begin / traits.block_size;
+    auto* bytes = reinterpret_cast<std::byte*>(storage_.data());
+    const QuantizeFn quantize_row = set[type_].quantize;
+    for (std::int64_t t = 0; t < n_tokens_; ++t) {
+        std::byte* row = bytes + static_cast<std::size_t>(t) * row_bytes_;
+        quantize_row(x + t * n_cols_ + begin,
+                     row + static_cast<std::size_t>(first_block) * traits.block_bytes, end - begin);
+    }
+    if (type_ == TensorType::kQ8_0) {
+        const std::int64_t end_block = (end + kQk32 - 1) / kQk32;
+        for (std::int64_t t = 0; t < n_tokens_; ++t) {
             const auto* blocks = reinterpret_cast<const BlockQ8_0*>(
                 bytes + static_cast<std::size_t>(t) * row_bytes_);
             Q8_0BlockSum* sums = block_sums_.data() + t * blocks_per_row_;
-            for (std::int64_t b = 0; b < blocks_per_row_; ++b) {
+            for (std::int64_t b = first_block; b < end_block; ++b) {
                 std::int32_t sum = 0;
                 for (int j = 0; j < kQk32; ++j) {
                     sum += blocks[b].qs[j];

@@ -149,6 +149,7 @@ public:
             scratch.h.resize(embd);
         }
         plan_kv_head_owners();
+        plan_shared_inputs();
     }
 
     // The K and V caches of every layer in one buffer of huge pages (fewer TLB misses for
@@ -265,6 +266,8 @@ private:
         const float* x) const;
     // Chooses the thread that computes, rotates and caches each KV head's k and v rows.
     void plan_kv_head_owners();
+    // Prepares shared_inputs_.
+    void plan_shared_inputs();
     // Rows [begin, end) of wq that a thread computes in a generation step.
     std::pair<std::int64_t, std::int64_t> q_share(const LayerWeights& l,
                                                   int thread_idx,
@@ -417,6 +420,20 @@ private:
     // Whether those heads' k and v rows are whole panels, so that their owner computes them
     // itself; otherwise k and v are split as any product and cached after a barrier.
     bool kv_heads_whole_ = false;
+
+    // The inputs of a layer's wo and w_down in a generation step, which the threads quantize
+    // together: each the part it computed (its heads' attention, its rows of silu(gate) * up),
+    // so the other threads read the smaller quantized form of that part, once. Used where
+    // every part starts on a whole block of the quantized type (has_wo, has_down); otherwise
+    // each thread quantizes the whole input for itself.
+    struct SharedInputs {
+        kernels::QuantizedActivations wo;
+        kernels::QuantizedActivations down;
+        bool has_wo = false;
+        bool has_down = false;
+    };
+
+    std::vector<SharedInputs> shared_inputs_;  // [n_layer]; empty with f32 activations
     std::int32_t n_ctx_ = 0;
     std::int32_t n_batch_ = 0;
     std::int64_t n_q_ = 0;   // n_head * head_dim
@@ -840,11 +857,21 @@ void TransformerSession::one_token_pass(int thread_idx, int n_threads, float* lo
         barrier_.arrive_and_wait();
 
         attend_one_token(layer_idx, thread_idx, n_threads);
+        SharedInputs* shared =
+            quantize_activations_ ? &shared_inputs_[static_cast<std::size_t>(layer_idx)] : nullptr;
+        if (shared != nullptr && shared->has_wo) {
+            const auto [first, last] = query_heads_of(thread_idx, n_threads);
+            shared->wo.quantize_columns(attn_.data(), first * head_dim, last * head_dim,
+                                        kernels::active_kernels());
+        }
         barrier_.arrive_and_wait();
 
-        const auto wo_in = quantize_privately(scratch, {&l.wo}, attn_.data());
+        const kernels::QuantizedActivations* wo_in =
+            shared != nullptr && shared->has_wo
+                ? &shared->wo
+                : quantize_privately(scratch, {&l.wo}, attn_.data())[0];
         const auto embd_rows = row_share(n_embd, thread_idx, n_threads);
-        own_rows(l.wo, attn_.data(), wo_in[0], tmp_.data(), embd_rows);
+        own_rows(l.wo, attn_.data(), wo_in, tmp_.data(), embd_rows);
         add_rows(tmp_.data(), n_embd, x_.data(), n_embd, 1, embd_rows.first, embd_rows.second);
         barrier_.arrive_and_wait();
 
@@ -858,10 +885,17 @@ void TransformerSession::one_token_pass(int thread_idx, int n_threads, float* lo
                                                up_.data() + ff_rows.first,
                                                ff_rows.second - ff_rows.first);
         }
+        if (shared != nullptr && shared->has_down) {
+            shared->down.quantize_columns(gate_.data(), ff_rows.first, ff_rows.second,
+                                          kernels::active_kernels());
+        }
         barrier_.arrive_and_wait();
 
-        const auto down_in = quantize_privately(scratch, {&l.w_down}, gate_.data());
-        own_rows(l.w_down, gate_.data(), down_in[0], tmp_.data(), embd_rows);
+        const kernels::QuantizedActivations* down_in =
+            shared != nullptr && shared->has_down
+                ? &shared->down
+                : quantize_privately(scratch, {&l.w_down}, gate_.data())[0];
+        own_rows(l.w_down, gate_.data(), down_in, tmp_.data(), embd_rows);
         add_rows(tmp_.data(), n_embd, x_.data(), n_embd, 1, embd_rows.first, embd_rows.second);
         barrier_.arrive_and_wait();
         if (thread_idx == 0) {
@@ -930,6 +964,29 @@ void TransformerSession::plan_kv_head_owners() {
         }
     }
     kv_heads_whole_ = hp_.head_dim % kernels::kPackRows == 0;
+}
+
+void TransformerSession::plan_shared_inputs() {
+    if (!quantize_activations_) {
+        return;
+    }
+    const int n_threads = pool_.n_threads();
+    const kernels::KernelSet& set = kernels::active_kernels();
+    shared_inputs_ = std::vector<SharedInputs>(static_cast<std::size_t>(hp_.n_layer));
+    for (std::size_t layer = 0; layer < shared_inputs_.size(); ++layer) {
+        const LayerWeights& l = model_->weights().layers[layer];
+        SharedInputs& shared = shared_inputs_[layer];
+        shared.wo.prepare(l.wo.type, attn_.data(), 1, n_q_, set);
+        shared.down.prepare(l.w_down.type, gate_.data(), 1, hp_.n_ff, set);
+        shared.has_wo = true;
+        shared.has_down = true;
+        for (int t = 1; t < n_threads; ++t) {
+            const std::int64_t heads_begin = query_heads_of(t, n_threads).first * hp_.head_dim;
+            shared.has_wo = shared.has_wo && heads_begin % shared.wo.block_size() == 0;
+            const std::int64_t rows_begin = row_share(hp_.n_ff, t, n_threads).first;
+            shared.has_down = shared.has_down && rows_begin % shared.down.block_size() == 0;
+        }
+    }
 }
 
 // With whole KV heads per thread, the q rows even out the bytes of weights each thread reads

@@ -2,6 +2,7 @@
 // reference dot (vec_dot) of its weight row and token row, for row ranges that start
 // mid-matrix, token counts around the tile size, and an output stride wider than the range;
 // elements outside the row range are left untouched.
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -171,6 +172,36 @@ TEST(MatmulTest, QuantizedActivationsReuseTheirBufferAcrossShapes) {
     EXPECT_EQ(xq.type(), TensorType::kQ8_0);
     EXPECT_EQ(xq.n_tokens(), 2);
     EXPECT_EQ(xq.row_bytes(), tensor_row_bytes(TensorType::kQ8_0, 256));
+}
+
+// Threads of a generation step convert their own columns into one shared object: the parts
+// together must be the whole conversion, bytes and Q8_0 block sums alike (Q4_0 -> Q8_0 with
+// 32-value blocks, Q4_1 -> Q8_1, Q4_K -> Q8_K with 256), in either order.
+TEST(MatmulTest, QuantizingColumnsInPartsGivesTheWholeConversion) {
+    const std::vector<float> x = random_values(2 * 1536, 3);
+    for (TensorType weight : {TensorType::kQ4_0, TensorType::kQ4_1, TensorType::kQ4_K}) {
+        QuantizedActivations whole;
+        whole.quantize(weight, x.data(), 2, 1536);
+        QuantizedActivations parts;
+        parts.prepare(weight, x.data(), 2, 1536, active_kernels());
+        const std::int64_t cut = 3 * parts.block_size();
+
+        parts.quantize_columns(x.data(), cut, 1536, active_kernels());
+        parts.quantize_columns(x.data(), 0, cut, active_kernels());
+
+        ASSERT_EQ(parts.type(), whole.type());
+        for (std::int64_t t = 0; t < 2; ++t) {
+            const auto* got = static_cast<const std::uint8_t*>(parts.row(t));
+            const auto* want = static_cast<const std::uint8_t*>(whole.row(t));
+            EXPECT_TRUE(std::equal(got, got + whole.row_bytes(), want)) << static_cast<int>(weight);
+            if (whole.block_sums(t) != nullptr) {
+                for (std::int64_t b = 0; b < 1536 / 32; ++b) {
+                    EXPECT_EQ(parts.block_sums(t)[b].sum, whole.block_sums(t)[b].sum) << b;
+                    EXPECT_EQ(parts.block_sums(t)[b].d, whole.block_sums(t)[b].d) << b;
+                }
+            }
+        }
+    }
 }
 
 }  // namespace
