@@ -151,6 +151,23 @@ void transposed_tile_bench(benchmark::State& state, const KernelSet* set) {
         static_cast<double>(state.iterations() * n_keys), benchmark::Counter::kIsRate);
 }
 
+// The K side: scores of a group of 3 query heads against n_keys cached keys (f16 rows of
+// 64), through the tile kernels, as the session computes them.
+void k_tile_bench(benchmark::State& state, const KernelSet* set) {
+    const std::int64_t n_keys = state.range(0);
+    const std::vector<std::uint16_t> k = f16_values(n_keys * kHeadDim, 10);
+    const std::vector<float> q = random_values(kGroup * kHeadDim, 11);
+    std::vector<float> scores(static_cast<std::size_t>(kGroup * n_keys));
+    const VecDotTileFn tile = (*set)[TensorType::kF16].vec_dot_tile;
+    for (auto _ : state) {
+        tile(k.data(), kHeadDim * 2, n_keys, q.data(), kHeadDim * sizeof(float), kGroup,
+             scores.data(), n_keys, kHeadDim);
+        benchmark::DoNotOptimize(scores.data());
+    }
+    state.counters["keys_per_s"] = benchmark::Counter(
+        static_cast<double>(state.iterations() * n_keys), benchmark::Counter::kIsRate);
+}
+
 void register_all() {
     benchmark::RegisterBenchmark("attention_head/session_loop", session_loop_bench)
         ->Arg(64)
@@ -173,6 +190,9 @@ void register_all() {
             ->Arg(64)
             ->Arg(1024);
         if ((*set)[TensorType::kF16].vec_dot_tile != nullptr) {
+            benchmark::RegisterBenchmark(("k_tile_f16" + suffix).c_str(), k_tile_bench, set)
+                ->Arg(64)
+                ->Arg(1024);
             benchmark::RegisterBenchmark(("transposed_v_tile_f16" + suffix).c_str(),
                                          transposed_tile_bench, set)
                 ->Arg(64)

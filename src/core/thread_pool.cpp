@@ -25,23 +25,25 @@ inline void cpu_relax() {
 
 }  // namespace
 
-void SpinBarrier::arrive_and_wait() {
-    if (n_threads_ <= 1) {
-        return;
-    }
-    const std::uint32_t generation = generation_.load(std::memory_order_acquire);
-    if (n_arrived_.fetch_add(1, std::memory_order_acq_rel) == n_threads_ - 1) {
-        // The reset happens before the release below, so a thread that sees the next
-        // generation and arrives again counts from zero.
-        n_arrived_.store(0, std::memory_order_relaxed);
-        generation_.store(generation + 1, std::memory_order_release);
-        return;
-    }
-    for (int spin = 0; generation_.load(std::memory_order_acquire) == generation; ++spin) {
-        if (spin < kSpinIterations) {
-            cpu_relax();
-        } else {
-            std::this_thread::yield();
+SpinBarrier::SpinBarrier(int n_threads)
+    : slots_(static_cast<std::size_t>(std::max(n_threads, 1))) {}
+
+void SpinBarrier::arrive_and_wait(int thread_idx) {
+    Slot& mine = slots_[static_cast<std::size_t>(thread_idx)];
+    // Only this thread writes its count, so a relaxed read sees its own last write.
+    const std::uint32_t arrivals = mine.arrivals.load(std::memory_order_relaxed) + 1;
+    mine.arrivals.store(arrivals, std::memory_order_release);
+    for (const Slot& other : slots_) {
+        // A thread may already be one phase further (its count is then ahead): compare as a
+        // difference, which stays right when the counts wrap around.
+        for (int spin = 0; static_cast<std::int32_t>(
+                               other.arrivals.load(std::memory_order_acquire) - arrivals) < 0;
+             ++spin) {
+            if (spin < kSpinIterations) {
+                cpu_relax();
+            } else {
+                std::this_thread::yield();
+            }
         }
     }
 }

@@ -23,22 +23,29 @@ namespace lore {
 // job's phases (a generation step runs all its layers in one job, with a barrier between
 // the products that read each other's rows). A phase is a few microseconds, so waiters spin;
 // after a while they yield, so that a descheduled thread on an oversubscribed machine gets
-// its core back. The count and the generation share one cache line: the last thread to
-// arrive then moves it once.
+// its core back.
+//
+// Each thread announces its arrival on a cache line of its own and watches the others'. The
+// last to arrive thus never waits for a line the others hold: with one shared counter its
+// atomic increment first had to take the line from the spinning waiters, a round trip
+// between cores (and, on a VM whose vCPUs sit on two dies, between dies) before it could
+// even see that it was last.
 class SpinBarrier {
 public:
-    explicit SpinBarrier(int n_threads) : n_threads_(n_threads) {}
-
+    explicit SpinBarrier(int n_threads);
     SpinBarrier(const SpinBarrier&) = delete;
     SpinBarrier& operator=(const SpinBarrier&) = delete;
 
-    // Returns once all n_threads threads have called it (for this generation).
-    void arrive_and_wait();
+    // Returns once all n_threads threads have called it as often as thread `thread_idx`
+    // (each thread passes its own index, 0 .. n_threads - 1).
+    void arrive_and_wait(int thread_idx);
 
 private:
-    const int n_threads_;
-    alignas(64) std::atomic<int> n_arrived_{0};
-    std::atomic<std::uint32_t> generation_{0};
+    struct alignas(64) Slot {
+        std::atomic<std::uint32_t> arrivals{0};
+    };
+
+    std::vector<Slot> slots_;
 };
 
 class ThreadPool {

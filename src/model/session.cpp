@@ -854,15 +854,15 @@ void TransformerSession::forward_one_token(TokenId token,
 void TransformerSession::one_token_pass(int thread_idx, int n_threads, float* logits) {
     for (std::int32_t layer_idx = 0; layer_idx < hp_.n_layer; ++layer_idx) {
         one_token_qkv(layer_idx, thread_idx, n_threads);
-        barrier_.arrive_and_wait();
+        barrier_.arrive_and_wait(thread_idx);
         one_token_attention(layer_idx, thread_idx, n_threads);
-        barrier_.arrive_and_wait();
+        barrier_.arrive_and_wait(thread_idx);
         one_token_wo(layer_idx, thread_idx, n_threads);
-        barrier_.arrive_and_wait();
+        barrier_.arrive_and_wait(thread_idx);
         one_token_gate_up(layer_idx, thread_idx, n_threads);
-        barrier_.arrive_and_wait();
+        barrier_.arrive_and_wait(thread_idx);
         one_token_down(layer_idx, thread_idx, n_threads);
-        barrier_.arrive_and_wait();
+        barrier_.arrive_and_wait(thread_idx);
         if (thread_idx == 0) {
             // x_ is next written after two more barriers, which this thread passes too.
             capture_hidden(layer_idx + 1, 1);
@@ -896,7 +896,7 @@ void TransformerSession::one_token_qkv(std::int32_t layer_idx, int thread_idx, i
     product_rows(l.wv, h, xq[2], v_.data(), kv_rows);
     add_bias_rows(l.bv, v_.data(), kv_rows);
     if (!kv_heads_whole_) {
-        barrier_.arrive_and_wait();  // the owners' heads were computed by others
+        barrier_.arrive_and_wait(thread_idx);  // the owners' heads were computed by others
     }
     rope_and_cache_heads(layer_idx, kv_begin, kv_end);
 }

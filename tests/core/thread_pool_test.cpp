@@ -80,7 +80,7 @@ TEST(SpinBarrierTest, NoThreadPassesBeforeAllHaveArrived) {
     pool.run([&](int thread_idx, int n_threads) {
         for (int phase = 1; phase <= kPhases; ++phase) {
             phase_of[static_cast<std::size_t>(thread_idx)].store(phase, std::memory_order_relaxed);
-            barrier.arrive_and_wait();
+            barrier.arrive_and_wait(thread_idx);
             for (int other = 0; other < n_threads; ++other) {
                 const int seen =
                     phase_of[static_cast<std::size_t>(other)].load(std::memory_order_relaxed);
@@ -88,7 +88,8 @@ TEST(SpinBarrierTest, NoThreadPassesBeforeAllHaveArrived) {
                     n_stale.fetch_add(1);
                 }
             }
-            barrier.arrive_and_wait();  // nobody writes the next phase before all have read
+            barrier.arrive_and_wait(
+                thread_idx);  // nobody writes the next phase before all have read
         }
     });
 
