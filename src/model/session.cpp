@@ -287,6 +287,11 @@ private:
     void one_token_wo(std::int32_t layer_idx, int thread_idx, int n_threads);
     void one_token_gate_up(std::int32_t layer_idx, int thread_idx, int n_threads);
     void one_token_down(std::int32_t layer_idx, int thread_idx, int n_threads);
+    void add_product_to_residual(const WeightMatrix& w,
+                                 const float* input,
+                                 const kernels::QuantizedActivations* shared,
+                                 int thread_idx,
+                                 int n_threads);
 
     // The layer's shared inputs, or null with f32 activations.
     const SharedInputs* shared_input(std::int32_t layer_idx) const {
@@ -914,15 +919,25 @@ void TransformerSession::one_token_attention(std::int32_t layer_idx,
 }
 
 void TransformerSession::one_token_wo(std::int32_t layer_idx, int thread_idx, int n_threads) {
-    const LayerWeights& l = model_->weights().layers[static_cast<std::size_t>(layer_idx)];
     const SharedInputs* shared = shared_input(layer_idx);
+    add_product_to_residual(
+        model_->weights().layers[static_cast<std::size_t>(layer_idx)].wo, attn_.data(),
+        shared != nullptr && shared->has_wo ? &shared->wo : nullptr, thread_idx, n_threads);
+}
+
+// x += input W^T, for this thread's rows of x; the input quantized by the threads together
+// (`shared`), or else by this thread alone.
+void TransformerSession::add_product_to_residual(const WeightMatrix& w,
+                                                 const float* input,
+                                                 const kernels::QuantizedActivations* shared,
+                                                 int thread_idx,
+                                                 int n_threads) {
     const kernels::QuantizedActivations* xq =
-        shared != nullptr && shared->has_wo
-            ? &shared->wo
-            : quantize_privately(scratch_[static_cast<std::size_t>(thread_idx)], {&l.wo},
-                                 attn_.data())[0];
+        shared != nullptr
+            ? shared
+            : quantize_privately(scratch_[static_cast<std::size_t>(thread_idx)], {&w}, input)[0];
     const auto rows = row_share(hp_.n_embd, thread_idx, n_threads);
-    product_rows(l.wo, attn_.data(), xq, tmp_.data(), rows);
+    product_rows(w, input, xq, tmp_.data(), rows);
     add_rows(tmp_.data(), hp_.n_embd, x_.data(), hp_.n_embd, 1, rows.first, rows.second);
 }
 
@@ -947,16 +962,10 @@ void TransformerSession::one_token_gate_up(std::int32_t layer_idx, int thread_id
 }
 
 void TransformerSession::one_token_down(std::int32_t layer_idx, int thread_idx, int n_threads) {
-    const LayerWeights& l = model_->weights().layers[static_cast<std::size_t>(layer_idx)];
     const SharedInputs* shared = shared_input(layer_idx);
-    const kernels::QuantizedActivations* xq =
-        shared != nullptr && shared->has_down
-            ? &shared->down
-            : quantize_privately(scratch_[static_cast<std::size_t>(thread_idx)], {&l.w_down},
-                                 gate_.data())[0];
-    const auto rows = row_share(hp_.n_embd, thread_idx, n_threads);
-    product_rows(l.w_down, gate_.data(), xq, tmp_.data(), rows);
-    add_rows(tmp_.data(), hp_.n_embd, x_.data(), hp_.n_embd, 1, rows.first, rows.second);
+    add_product_to_residual(
+        model_->weights().layers[static_cast<std::size_t>(layer_idx)].w_down, gate_.data(),
+        shared != nullptr && shared->has_down ? &shared->down : nullptr, thread_idx, n_threads);
 }
 
 std::array<const kernels::QuantizedActivations*, 3> TransformerSession::quantize_privately(
