@@ -117,8 +117,8 @@ struct TypeKernels {
     // One token against weights re-laid by pack_rows (see "Packed weights" below); nullptr
     // where a set has none, and then weights of this type are not worth packing.
     VecDotPackedFn vec_dot_packed = nullptr;
-    // Float types (the KV cache's): weighted sums of rows (weighted_rows below); nullptr
-    // where a set has none (then the reference's runs).
+    // Float types (the KV cache's): weighted sums of rows (weighted_rows below); set for
+    // F32, F16 and BF16 in every set, nullptr for the others.
     WeightedRowsFn weighted_rows = nullptr;
 };
 

@@ -109,11 +109,8 @@ void weighted_rows(TensorType type,
                    float* y,
                    std::int64_t y_stride,
                    std::int64_t n) {
-    WeightedRowsFn fn = active_kernels()[type].weighted_rows;
-    if (fn == nullptr) {
-        fn = reference_kernels()[type].weighted_rows;
-    }
-    fn(v, v_row_bytes, n_rows, p, p_stride, n_weights, y, y_stride, n);
+    active_kernels()[type].weighted_rows(v, v_row_bytes, n_rows, p, p_stride, n_weights, y,
+                                         y_stride, n);
 }
 
 void QuantizedActivations::quantize(TensorType weight_type,

@@ -159,6 +159,7 @@ public:
             scratch.h.resize(embd);
         }
         plan_kv_head_owners();
+        plan_q_rows();
         plan_shared_inputs();
     }
 
@@ -294,7 +295,7 @@ private:
                                  int n_threads);
 
     // The layer's shared inputs, or null with f32 activations.
-    const SharedInputs* shared_input(std::int32_t layer_idx) const {
+    SharedInputs* shared_input(std::int32_t layer_idx) {
         return shared_inputs_.empty() ? nullptr
                                       : &shared_inputs_[static_cast<std::size_t>(layer_idx)];
     }
@@ -309,10 +310,8 @@ private:
     void plan_kv_head_owners();
     // Prepares shared_inputs_.
     void plan_shared_inputs();
-    // Rows [begin, end) of wq that a thread computes in a generation step.
-    std::pair<std::int64_t, std::int64_t> q_share(const LayerWeights& l,
-                                                  int thread_idx,
-                                                  int n_threads) const;
+    // Fills q_rows_.
+    void plan_q_rows();
     // Rotates k of KV heads [head_begin, head_end) and stores their k and v in the cache.
     void rope_and_cache_heads(std::int32_t layer_idx,
                               std::int64_t head_begin,
@@ -472,6 +471,9 @@ private:
     // Whether those heads' k and v rows are whole panels, so that their owner computes them
     // itself; otherwise k and v are split as any product and cached after a barrier.
     bool kv_heads_whole_ = false;
+    // Rows [begin, end) of layer l's wq that thread t computes in a generation step, at
+    // [l * n_threads + t].
+    std::vector<std::pair<std::int64_t, std::int64_t>> q_rows_;
 
     std::vector<SharedInputs> shared_inputs_;  // [n_layer]; empty with f32 activations
     std::int32_t n_ctx_ = 0;
@@ -889,7 +891,9 @@ void TransformerSession::one_token_qkv(std::int32_t layer_idx, int thread_idx, i
     float* h = scratch.h.data();
     rms_norm(x_.data(), l.attn_norm.data(), hp_.n_embd, hp_.rms_eps, h);
     const auto xq = quantize_privately(scratch, {&l.wq, &l.wk, &l.wv}, h);
-    const auto q_rows = q_share(l, thread_idx, n_threads);
+    const auto q_rows =
+        q_rows_[static_cast<std::size_t>(layer_idx) * static_cast<std::size_t>(n_threads) +
+                static_cast<std::size_t>(thread_idx)];
     product_rows(l.wq, h, xq[0], q_.data(), q_rows);
     add_bias_rows(l.bq, q_.data(), q_rows);
     const std::int64_t kv_begin = kv_first_[static_cast<std::size_t>(thread_idx)];
@@ -910,11 +914,11 @@ void TransformerSession::one_token_attention(std::int32_t layer_idx,
                                              int thread_idx,
                                              int n_threads) {
     attend_one_token(layer_idx, thread_idx, n_threads);
-    const SharedInputs* shared = shared_input(layer_idx);
+    SharedInputs* shared = shared_input(layer_idx);
     if (shared != nullptr && shared->has_wo) {
         const auto [first, last] = query_heads_of(thread_idx, n_threads);
-        shared_inputs_[static_cast<std::size_t>(layer_idx)].wo.quantize_columns(
-            attn_.data(), first * hp_.head_dim, last * hp_.head_dim, kernels::active_kernels());
+        shared->wo.quantize_columns(attn_.data(), first * hp_.head_dim, last * hp_.head_dim,
+                                    kernels::active_kernels());
     }
 }
 
@@ -954,10 +958,9 @@ void TransformerSession::one_token_gate_up(std::int32_t layer_idx, int thread_id
     product_rows(l.w_gate, h, xq[0], gate_.data(), {begin, end});
     product_rows(l.w_up, h, xq[1], up_.data(), {begin, end});
     kernels::active_kernels().silu_mul(gate_.data() + begin, up_.data() + begin, end - begin);
-    const SharedInputs* shared = shared_input(layer_idx);
+    SharedInputs* shared = shared_input(layer_idx);
     if (shared != nullptr && shared->has_down) {
-        shared_inputs_[static_cast<std::size_t>(layer_idx)].down.quantize_columns(
-            gate_.data(), begin, end, kernels::active_kernels());
+        shared->down.quantize_columns(gate_.data(), begin, end, kernels::active_kernels());
     }
 }
 
@@ -1048,35 +1051,40 @@ void TransformerSession::plan_shared_inputs() {
 }
 
 // With whole KV heads per thread, the q rows even out the bytes of weights each thread reads
-// (a thread that owns more KV heads takes fewer q rows), in whole panels.
-std::pair<std::int64_t, std::int64_t> TransformerSession::q_share(const LayerWeights& l,
-                                                                  int thread_idx,
-                                                                  int n_threads) const {
-    if (!kv_heads_whole_) {
-        return row_share(n_q_, thread_idx, n_threads);
-    }
-    const auto head_bytes =
-        static_cast<double>(hp_.head_dim) * static_cast<double>(l.wk.row_bytes + l.wv.row_bytes);
-    const auto q_row_bytes = static_cast<double>(l.wq.row_bytes);
-    const double total = static_cast<double>(n_q_) * q_row_bytes + hp_.n_head_kv * head_bytes;
-    const auto unit = static_cast<double>(kernels::kPackRows);
-    // The end of thread t's q rows: the rows that give threads 0..t their bytes, never fewer
-    // than an earlier thread's end.
-    std::int64_t begin = 0;
-    std::int64_t end = 0;
-    for (int t = 0; t <= thread_idx; ++t) {
-        begin = end;
-        if (t == n_threads - 1) {
-            end = n_q_;
-            break;
+// (a thread that owns more KV heads takes fewer q rows), in whole panels; they depend on the
+// layer's types (a Q4_K_M file mixes them), so each layer has its own split.
+void TransformerSession::plan_q_rows() {
+    const int n_threads = pool_.n_threads();
+    q_rows_.clear();
+    for (const LayerWeights& l : model_->weights().layers) {
+        if (!kv_heads_whole_) {
+            for (int t = 0; t < n_threads; ++t) {
+                q_rows_.push_back(row_share(n_q_, t, n_threads));
+            }
+            continue;
         }
-        const double kv_bytes = kv_first_[static_cast<std::size_t>(t) + 1] * head_bytes;
-        const double q_bytes = total * (t + 1) / n_threads - kv_bytes;
-        const auto rows = static_cast<std::int64_t>(std::llround(q_bytes / q_row_bytes / unit)) *
-                          kernels::kPackRows;
-        end = std::clamp(rows, begin, n_q_);
+        const auto head_bytes = static_cast<double>(hp_.head_dim) *
+                                static_cast<double>(l.wk.row_bytes + l.wv.row_bytes);
+        const auto q_row_bytes = static_cast<double>(l.wq.row_bytes);
+        const double total = static_cast<double>(n_q_) * q_row_bytes + hp_.n_head_kv * head_bytes;
+        const auto unit = static_cast<double>(kernels::kPackRows);
+        // Thread t's q rows end where threads 0..t have their bytes, never before the end of
+        // the thread before it; the last thread's end at n_q.
+        std::int64_t begin = 0;
+        for (int t = 0; t < n_threads; ++t) {
+            std::int64_t end = n_q_;
+            if (t < n_threads - 1) {
+                const double kv_bytes = kv_first_[static_cast<std::size_t>(t) + 1] * head_bytes;
+                const double q_bytes = total * (t + 1) / n_threads - kv_bytes;
+                const auto rows =
+                    static_cast<std::int64_t>(std::llround(q_bytes / q_row_bytes / unit)) *
+                    kernels::kPackRows;
+                end = std::clamp(rows, begin, n_q_);
+            }
+            q_rows_.emplace_back(begin, end);
+            begin = end;
+        }
     }
-    return {begin, end};
 }
 
 void TransformerSession::rope_and_cache_heads(std::int32_t layer_idx,
